@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    CSR = "csr", "CSR"
+    TECHNICIAN = "technician", "Technician"
+    OFFICE = "office", "Office"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+class Employee(models.Model):
+    """A person at the company. The login (``user``) is optional: a technician
+    may be credited and assigned without ever signing in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+    )
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="employee_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["role", "active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Integration(models.Model):
+    """A named source (booking partner, telephony provider, web form) that
+    holds its own API keys and may only post its own bookings, leads and call
+    events."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_key(raw: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough: nobody can
+    # brute-force the pre-image, and lookup stays one indexed query.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    name = models.CharField(max_length=120, blank=True)
+    prefix = models.CharField(max_length=16, help_text="The first characters, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys"
+    )
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(employee__isnull=False, integration__isnull=True)
+                    | models.Q(employee__isnull=True, integration__isnull=False)
+                ),
+                name="apikey_exactly_one_owner",
+            ),
+        ]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        owner = self.employee or self.integration
+        return f"{self.prefix}… ({owner})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        employee: Employee | None = None,
+        integration: Integration | None = None,
+        name: str = "",
+    ) -> tuple[ApiKey, str]:
+        """Create a key and return it with its secret, which is never stored."""
+        raw = "ll_" + secrets.token_urlsafe(32)
+        key = cls.objects.create(
+            name=name,
+            prefix=raw[:10],
+            key_hash=hash_key(raw),
+            employee=employee,
+            integration=integration,
+        )
+        return key, raw
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

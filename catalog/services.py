@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Model
+
+from catalog.models import BusinessUnit, Campaign, JobType, TrackingNumber
+from core.errors import DomainError, FieldError, collect, conflict, invalid
+from core.phones import normalize_phone
+
+
+def ensure_unique_name(model: type[Model], name: str, *, exclude_pk: int | None = None) -> str:
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise invalid("name", "is required")
+    qs = model._default_manager.filter(name__iexact=cleaned)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise conflict(
+            f"A {model._meta.verbose_name} named '{cleaned}' already exists.", code="duplicate_name", field_name="name"
+        )
+    return cleaned
+
+
+def job_type_check(*, job_type: JobType | None, business_unit: BusinessUnit | None) -> None:
+    """A job type may only be used in a business unit it belongs to."""
+    if job_type is None or business_unit is None:
+        return
+    if not job_type.business_units.filter(pk=business_unit.pk).exists():
+        raise invalid(
+            "job_type_id",
+            f"job type '{job_type}' does not belong to business unit '{business_unit}'",
+            code="job_type_not_in_business_unit",
+        )
+
+
+def campaign_for_number(number: str) -> Campaign | None:
+    """The campaign a dialled tracking number names, if any."""
+    row = TrackingNumber.objects.select_related("campaign").filter(number=number, active=True).first()
+    return row.campaign if row else None
+
+
+@transaction.atomic
+def campaign_set_tracking_numbers(*, campaign: Campaign, numbers: list[str]) -> list[str]:
+    """Make ``numbers`` the campaign's active tracking numbers.
+
+    A number that ever belonged to another campaign is refused (409), so old
+    calls keep their attribution; one taken off this campaign stays reserved.
+    """
+    errors: list[FieldError] = []
+    wanted: list[str] = []
+    for i, raw in enumerate(numbers):
+        try:
+            e164 = normalize_phone(raw, field=f"tracking_numbers[{i}]")
+        except DomainError as exc:  # collected so every bad number is named at once
+            errors.extend(exc.errors)
+            continue
+        if e164 not in wanted:
+            wanted.append(e164)
+    collect(errors)
+    taken = (
+        TrackingNumber.objects.filter(number__in=wanted)
+        .exclude(campaign=campaign)
+        .select_related("campaign")
+        .order_by("number")
+        .first()
+    )
+    if taken is not None:
+        raise conflict(
+            f"Tracking number {taken.number} belongs to campaign '{taken.campaign}' and cannot be re-used.",
+            code="duplicate_tracking_number",
+            field_name="tracking_numbers",
+        )
+    TrackingNumber.objects.filter(campaign=campaign).exclude(number__in=wanted).update(active=False)
+    existing = set(TrackingNumber.objects.filter(campaign=campaign, number__in=wanted).values_list("number", flat=True))
+    TrackingNumber.objects.filter(campaign=campaign, number__in=existing).update(active=True)
+    TrackingNumber.objects.bulk_create(
+        [TrackingNumber(campaign=campaign, number=n) for n in wanted if n not in existing]
+    )
+    return wanted

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import factory
+
+from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
+
+
+class BusinessUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessUnit
+
+    name = factory.Sequence(lambda n: f"Business unit {n}")
+
+
+class JobTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JobType
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Job type {n}")
+
+    @factory.post_generation
+    def business_units(self, create, extracted, **kwargs):
+        if create:
+            self.business_units.set(extracted or [BusinessUnitFactory()])
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    category = Campaign.Category.PAID_SEARCH
+    monthly_cost = Decimal("1000.00")
+
+
+class TrackingNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrackingNumber
+
+    number = factory.Sequence(lambda n: f"+1512555{n % 10000:04d}")
+    campaign = factory.SubFactory(CampaignFactory)
+
+
+class CallReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallReason
+
+    name = factory.Sequence(lambda n: f"Reason {n}")
+    is_lead = True
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class BookingGuideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingGuide
+
+    kind = BookingGuide.Kind.LEAD
+    name = factory.Sequence(lambda n: f"Guide {n}")
+    script = "Ask what is wrong.\nAsk for the address."

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("settings/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("core.urls")),
+    path("customers/", include("customers.urls")),
+    path("jobs/", include("jobs.urls")),
+]

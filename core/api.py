@@ -1,0 +1,156 @@
+"""The public JSON API at /api/v1/: one NinjaAPI, one router per app.
+
+Errors always have the shape ``{"detail", "code", "errors": [{"field",
+"message"}]}`` (API.md); a bug is a 500, bad input never is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from accounts.actor import Actor, actor_from_request
+from accounts.models import ApiKey, hash_key
+from core.errors import DomainError
+
+# A key's last use is written at most this often, so a busy integration's
+# requests are not each paying for an UPDATE.
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+class KeyAuth(HttpBearer):
+    openapi_description = "An employee's or an integration's API key: `Authorization: Bearer ll_…`."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        key = (
+            ApiKey.objects.select_related("employee", "integration")
+            .filter(key_hash=hash_key(token), revoked_at__isnull=True)
+            .first()
+        )
+        if key is None:
+            return None
+        if key.employee is not None and not key.employee.active:
+            return None
+        if key.integration is not None and not key.integration.active:
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return Actor(employee=key.employee, integration=key.integration)
+
+
+class SessionActorAuth(SessionAuth):
+    """The pages' session (with CSRF), so screens may call the API too."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        if request.user.is_authenticated:
+            return actor_from_request(request)
+        return None
+
+
+api = NinjaAPI(
+    title="Leadline API",
+    version="1",
+    description=(
+        "Lead capture, follow-up and booking for home-service companies. "
+        "Authenticate with `Authorization: Bearer <key>`; creating POSTs accept an "
+        "`Idempotency-Key` header. Errors are `{detail, code, errors: [{field, message}]}`."
+    ),
+    auth=[KeyAuth(), SessionActorAuth()],
+    urls_namespace="api",
+)
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    errors: list[ErrorItem] = []
+
+
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def responses(success: dict[int, Any]) -> dict[int, Any]:
+    """An operation's documented responses: its own plus the error shape."""
+    return {**ERROR_RESPONSES, **success}
+
+
+def actor(request: HttpRequest) -> Actor:
+    auth = getattr(request, "auth", None)
+    assert isinstance(auth, Actor), "every API operation is authenticated"
+    return auth
+
+
+def _body(detail: str, code: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "code": code, "errors": errors or []}
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    # Ninja prefixes where the value came from and the handler's parameter name.
+    if parts and parts[0] in {"body", "query", "path", "header", "form", "cookie"}:
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in {"payload", "filters", "data"}:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        field = _field_path(err.get("loc", ()))
+        message = str(err.get("msg", "is not valid"))
+        if err.get("type") == "missing":
+            message = "is required"
+        errors.append({"field": field, "message": message})
+    if errors and all(e["field"] == "body" for e in errors) and any(
+        "json" in e["message"].lower() for e in errors
+    ):
+        return api.create_response(request, _body("The body is not valid JSON.", "malformed", errors), status=400)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "The request is not valid."
+    return api.create_response(request, _body(detail, "invalid", errors), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        _body("Missing or invalid API key. Send `Authorization: Bearer <key>`.", "unauthorized"),
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "malformed", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    return api.create_response(request, _body(str(exc), code), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, _body(str(exc) or "Not found.", "not_found"), status=404)

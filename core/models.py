@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from accounts.actor import Actor
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, for leads, jobs and invoices.
+
+    One table for every audited entity keeps the rule ("every change records
+    who and when") in one place; the entity's own page reads its rows.
+    """
+
+    entity = models.CharField(max_length=20)
+    entity_id = models.BigIntegerField()
+    action = models.CharField(max_length=40)
+    at = models.DateTimeField(auto_now_add=True)
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    integration = models.ForeignKey(
+        "accounts.Integration", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=160)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "entity_id", "at"])]
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.entity_id} {self.action} by {self.actor_label}"
+
+    @classmethod
+    def record(
+        cls, *, actor: Actor, entity: str, entity_id: int, action: str, changes: dict[str, Any] | None = None
+    ) -> AuditEntry:
+        return cls.objects.create(
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            employee=actor.employee,
+            integration=actor.integration,
+            actor_label=actor.label,
+            changes=changes or {},
+        )
+
+    @classmethod
+    def for_entity(cls, entity: str, entity_id: int) -> models.QuerySet[AuditEntry]:
+        return cls.objects.filter(entity=entity, entity_id=entity_id).select_related("employee")
+
+
+class IdempotencyRecord(models.Model):
+    """A creating POST's response, kept so a retry with the same
+    ``Idempotency-Key`` replays it instead of creating anything again."""
+
+    scope = models.CharField(max_length=80, help_text="Who sent it: a hash of the key, or the user.")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique"),
+        ]

@@ -1,0 +1,47 @@
+import pytest
+
+from catalog.models import BusinessUnit
+from core.models import IdempotencyRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_replays_a_retry_without_creating_twice(admin_api):
+    headers = {"Idempotency-Key": "abc-1"}
+    first = admin_api.post("/business-units", {"name": "HVAC"}, headers=headers)
+    second = admin_api.post("/business-units", {"name": "HVAC"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert BusinessUnit.objects.count() == 1
+
+
+def test_it_refuses_a_reused_key_with_another_body(admin_api):
+    headers = {"Idempotency-Key": "abc-2"}
+    admin_api.post("/business-units", {"name": "HVAC"}, headers=headers)
+    r = admin_api.post("/business-units", {"name": "Plumbing"}, headers=headers)
+    assert r.status_code == 409
+    assert r.json()["code"] == "idempotency_key_reused"
+    assert BusinessUnit.objects.count() == 1
+
+
+def test_it_does_not_remember_a_failed_request(admin_api):
+    headers = {"Idempotency-Key": "abc-3"}
+    assert admin_api.post("/business-units", {"name": ""}, headers=headers).status_code == 422
+    assert admin_api.post("/business-units", {"name": "HVAC"}, headers=headers).status_code == 201
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_it_scopes_keys_to_their_sender(api_as):
+    a, b = api_as("admin"), api_as("admin")
+    a.post("/business-units", {"name": "HVAC"}, headers={"Idempotency-Key": "same"})
+    r = b.post("/business-units", {"name": "Plumbing"}, headers={"Idempotency-Key": "same"})
+    assert r.status_code == 201
+    assert BusinessUnit.objects.count() == 2
+
+
+def test_it_refuses_an_overlong_key(admin_api):
+    r = admin_api.post("/business-units", {"name": "HVAC"}, headers={"Idempotency-Key": "x" * 300})
+    assert r.status_code == 400
+    assert not BusinessUnit.objects.exists()

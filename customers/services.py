@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from catalog.models import Tag
+from core.errors import DomainError, FieldError, collect
+from core.phones import normalize_email, normalize_phone, try_normalize_phone
+from customers.models import ContactPoint, Customer, Location
+
+ADDRESS_REQUIRED = ("street", "city", "state", "zip")
+
+
+def address_errors(data: Mapping[str, str | None], *, prefix: str) -> list[FieldError]:
+    """What a full service address is missing (a location needs street, city, state and zip)."""
+    return [
+        FieldError(f"{prefix}.{name}" if prefix else name, "is required for a service location")
+        for name in ADDRESS_REQUIRED
+        if not (data.get(name) or "").strip()
+    ]
+
+
+def _address(data: Mapping[str, str | None]) -> dict[str, str]:
+    return {
+        name: (data.get(name) or "").strip()
+        for name in ("street", "unit", "city", "state", "zip")
+    }
+
+
+def location_add(*, customer: Customer, address: Mapping[str, str | None], prefix: str = "location") -> Location:
+    collect(address_errors(address, prefix=prefix))
+    return Location.objects.create(customer=customer, **_address(address))
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    name: str,
+    type: str = Customer.Type.RESIDENTIAL,
+    phones: Sequence[str] = (),
+    emails: Sequence[str] = (),
+    locations: Sequence[Mapping[str, str | None]] = (),
+    tags: Sequence[Tag] = (),
+) -> Customer:
+    """Create a customer with its contact points and service locations.
+
+    Every bad field is reported at once; nothing is written unless all are good.
+    """
+    errors: list[FieldError] = []
+    if not name.strip():
+        errors.append(FieldError("name", "is required"))
+    if type not in Customer.Type.values:
+        errors.append(FieldError("type", f"must be one of {', '.join(Customer.Type.values)}"))
+    contacts: list[tuple[str, str]] = []
+    for i, raw in enumerate(phones):
+        try:
+            contacts.append((ContactPoint.Kind.PHONE, normalize_phone(raw, field=f"phones[{i}]")))
+        except DomainError as exc:
+            errors.extend(exc.errors)
+    for i, raw in enumerate(emails):
+        try:
+            contacts.append((ContactPoint.Kind.EMAIL, normalize_email(raw, field=f"emails[{i}]")))
+        except DomainError as exc:
+            errors.extend(exc.errors)
+    for i, loc in enumerate(locations):
+        errors.extend(address_errors(loc, prefix=f"locations[{i}]"))
+    collect(errors)
+
+    customer = Customer.objects.create(name=name.strip(), type=type)
+    ContactPoint.objects.bulk_create(
+        [ContactPoint(customer=customer, kind=k, value=v) for k, v in dict.fromkeys(contacts)]
+    )
+    Location.objects.bulk_create([Location(customer=customer, **_address(loc)) for loc in locations])
+    if tags:
+        customer.tags.set(tags)
+    return customer
+
+
+def customers_matching(*, phone: str | None = None, email: str | None = None) -> QuerySet[Customer]:
+    """Customers reachable at this normalised phone or email (indexed equality)."""
+    values = [v for v in (phone, email) if v]
+    if not values:
+        return Customer.objects.none()
+    return Customer.objects.filter(contacts__value__in=values).distinct()
+
+
+def customers_search(*, q: str = "", phone: str = "", email: str = "") -> QuerySet[Customer]:
+    """The customer search box: name, phone in any format, email or street."""
+    qs = Customer.objects.all()
+    if phone:
+        qs = qs.filter(contacts__value=try_normalize_phone(phone) or phone.strip())
+    if email:
+        qs = qs.filter(contacts__value=email.strip().lower())
+    text = q.strip()
+    if text:
+        as_phone = try_normalize_phone(text) if any(ch.isdigit() for ch in text) else None
+        cond = Q(name__icontains=text) | Q(locations__street__icontains=text)
+        if as_phone:
+            cond |= Q(contacts__value=as_phone)
+        if "@" in text:
+            cond |= Q(contacts__value=text.lower())
+        qs = qs.filter(cond)
+    return qs.distinct()

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from accounts.actor import Actor
+from accounts.models import Employee
+from accounts.roles import Perm
+from catalog.models import BusinessUnit, Campaign, JobType, Tag
+from core.api import actor, responses
+from core.errors import forbidden, invalid, not_found
+from core.pagination import keyset_page
+from core.refs import resolve, resolve_many
+from core.schemas import Page, PriorityName
+from customers.models import Customer, Location
+from jobs.models import Invoice, InvoiceLine, Job
+from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
+
+router = Router(tags=["Jobs"])
+
+JobStatus = Literal["scheduled", "dispatched", "working", "completed", "canceled"]
+
+
+class JobIn(Schema):
+    customer_id: int
+    location_id: int
+    business_unit_id: int
+    job_type_id: int
+    priority: PriorityName | None = None
+    start: datetime | None = None
+    technician_id: int | None = None
+    campaign_id: int | None = None
+    summary: str = ""
+    tags: list[int] = []
+    recall_for_id: int | None = None
+    warranty_for_id: int | None = None
+
+
+class InvoiceLineOut(Schema):
+    id: int
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    total: Decimal
+    subtotal: Decimal
+    status: str
+    lines: list[InvoiceLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: Invoice) -> list[InvoiceLine]:
+        return list(obj.lines.all())
+
+
+class JobOut(Schema):
+    id: int
+    number: str
+    status: JobStatus
+    customer_id: int
+    location_id: int
+    business_unit_id: int
+    job_type_id: int
+    priority: PriorityName
+    start: datetime | None
+    technician_id: int | None
+    campaign_id: int | None
+    summary: str
+    tags: list[int]
+    recall_for_id: int | None
+    warranty_for_id: int | None
+    lead_id: int | None
+    lead_setting_employee_id: int | None
+    created_at: datetime
+    invoice: InvoiceOut
+
+    @staticmethod
+    def resolve_tags(obj: Job) -> list[int]:
+        return sorted(t.pk for t in obj.tags.all())
+
+    @staticmethod
+    def resolve_lead_id(obj: Job) -> int | None:
+        # The leads app links a converted lead to its job; until then there is none.
+        lead = getattr(obj, "source_lead", None)
+        return lead.pk if lead is not None else None
+
+
+class StatusIn(Schema):
+    status: JobStatus
+
+
+class InvoiceLineIn(Schema):
+    description: str = Field(..., min_length=1, max_length=300)
+    quantity: Decimal = Field(Decimal("1"), max_digits=10, decimal_places=2)
+    unit_price: Decimal = Field(..., max_digits=12, decimal_places=2)
+
+
+class InvoiceStatusIn(Schema):
+    status: Literal["pending", "posted", "paid", "void"]
+
+
+def jobs_with_details() -> QuerySet[Job]:
+    return Job.objects.select_related("invoice").prefetch_related("tags", "invoice__lines")
+
+
+def job_visible(a: Actor, job: Job) -> bool:
+    if a.can(Perm.VIEW_ALL_JOBS):
+        return True
+    return (
+        a.can(Perm.VIEW_ASSIGNED_JOBS) and a.employee is not None and job.technician_id == a.employee.pk
+    )
+
+
+def _job(request: HttpRequest, job_id: int) -> Job:
+    a = actor(request)
+    a.require_staff()
+    job = jobs_with_details().filter(pk=job_id).first()
+    if job is None or not job_visible(a, job):
+        # A technician is not told that jobs assigned to others exist.
+        raise not_found(f"job {job_id}")
+    return job
+
+
+def book_from_payload(a: Actor, payload: JobIn) -> Job:
+    customer = resolve(Customer, payload.customer_id, "customer_id")
+    location = Location.objects.filter(pk=payload.location_id).first()
+    if location is None:
+        raise invalid("location_id", f"location {payload.location_id} does not exist", code="unknown_reference")
+    return job_book(
+        actor=a,
+        customer=customer,
+        location=location,
+        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),  # type: ignore[arg-type]
+        job_type=resolve(JobType, payload.job_type_id, "job_type_id"),  # type: ignore[arg-type]
+        priority=payload.priority,
+        start=payload.start,
+        technician=resolve(Employee, payload.technician_id, "technician_id"),
+        campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
+        summary=payload.summary,
+        tags=resolve_many(Tag, payload.tags, "tags"),
+        recall_for=resolve(Job, payload.recall_for_id, "recall_for_id"),
+        warranty_for=resolve(Job, payload.warranty_for_id, "warranty_for_id"),
+    )
+
+
+@router.post("/jobs", response=responses({201: JobOut}))
+def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Job]:
+    a = actor(request)
+    a.require(Perm.BOOK_JOBS)
+    job = book_from_payload(a, payload)
+    return 201, jobs_with_details().get(pk=job.pk)
+
+
+@router.get("/jobs", response=responses({200: Page[JobOut]}))
+def list_jobs(
+    request: HttpRequest,
+    customer_id: int | None = None,
+    technician_id: int | None = None,
+    status: JobStatus | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    a = actor(request)
+    a.require_staff()
+    qs = jobs_with_details()
+    if not a.can(Perm.VIEW_ALL_JOBS):
+        if a.employee is None:
+            raise forbidden()
+        qs = qs.filter(technician=a.employee)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if technician_id is not None:
+        qs = qs.filter(technician_id=technician_id)
+    if status is not None:
+        qs = qs.filter(status=status)
+    items, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/jobs/{job_id}", response=responses({200: JobOut}))
+def get_job(request: HttpRequest, job_id: int) -> Job:
+    return _job(request, job_id)
+
+
+@router.post("/jobs/{job_id}/status", response=responses({200: JobOut}))
+def set_job_status(request: HttpRequest, job_id: int, payload: StatusIn) -> Job:
+    job = _job(request, job_id)
+    a = actor(request)
+    is_own = a.employee is not None and job.technician_id == a.employee.pk
+    if not (a.can(Perm.MANAGE_JOBS) or is_own):
+        raise forbidden("Only the office or the job's technician may change its status.")
+    job_set_status(actor=a, job=job, status=payload.status)
+    return jobs_with_details().get(pk=job.pk)
+
+
+@router.post("/jobs/{job_id}/invoice/lines", response=responses({201: InvoiceOut}))
+def add_invoice_line(request: HttpRequest, job_id: int, payload: InvoiceLineIn) -> tuple[int, Invoice]:
+    job = _job(request, job_id)
+    a = actor(request)
+    a.require(Perm.MANAGE_JOBS)
+    invoice_add_line(
+        actor=a,
+        invoice=job.invoice,
+        description=payload.description,
+        quantity=payload.quantity,
+        unit_price=payload.unit_price,
+    )
+    return 201, Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk)
+
+
+@router.post("/jobs/{job_id}/invoice/status", response=responses({200: InvoiceOut}))
+def set_invoice_status(request: HttpRequest, job_id: int, payload: InvoiceStatusIn) -> Invoice:
+    job = _job(request, job_id)
+    a = actor(request)
+    a.require(Perm.MANAGE_JOBS)
+    invoice_set_status(actor=a, invoice=job.invoice, status=payload.status)
+    return Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk)

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.actor import Actor
+from accounts.models import Employee, Role
+from catalog.models import BusinessUnit, Campaign, JobType, Tag
+from catalog.services import job_type_check
+from core.errors import conflict, invalid
+from core.models import AuditEntry
+from customers.models import Customer, Location
+from jobs.models import Invoice, InvoiceLine, Job
+
+ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
+    Job.Status.SCHEDULED: {Job.Status.DISPATCHED, Job.Status.WORKING, Job.Status.CANCELED},
+    Job.Status.DISPATCHED: {Job.Status.SCHEDULED, Job.Status.WORKING, Job.Status.CANCELED},
+    Job.Status.WORKING: {Job.Status.COMPLETED, Job.Status.CANCELED},
+    Job.Status.COMPLETED: set(),
+    Job.Status.CANCELED: {Job.Status.SCHEDULED},
+}
+
+
+def _check_technician(employee: Employee | None, field: str) -> None:
+    if employee is None:
+        return
+    if not employee.active:
+        raise invalid(field, f"employee '{employee}' is inactive", code="inactive_reference")
+    if employee.role != Role.TECHNICIAN:
+        raise invalid(field, f"employee '{employee}' is not a technician")
+
+
+def _check_original(original: Job | None, customer: Customer, field: str) -> None:
+    if original is not None and original.customer_id != customer.pk:
+        raise invalid(field, f"job {original.number} belongs to another customer")
+
+
+@transaction.atomic
+def job_book(
+    *,
+    actor: Actor,
+    customer: Customer | None,
+    location: Location | None,
+    business_unit: BusinessUnit,
+    job_type: JobType,
+    priority: str | None = None,
+    start: datetime | None = None,
+    technician: Employee | None = None,
+    campaign: Campaign | None = None,
+    summary: str = "",
+    tags: Sequence[Tag] = (),
+    recall_for: Job | None = None,
+    warranty_for: Job | None = None,
+    lead_setting_employee: Employee | None = None,
+) -> Job:
+    """Book a job and its invoice together: every job has an invoice, a free
+    estimate included ($0.00)."""
+    if customer is None:
+        raise invalid("customer_id", "a job needs a customer", code="customer_required")
+    if location is None:
+        raise invalid("location_id", "a job needs a service location", code="location_required")
+    if location.customer_id != customer.pk:
+        raise invalid("location_id", f"location {location.pk} is not one of customer {customer.pk}'s locations")
+    job_type_check(job_type=job_type, business_unit=business_unit)
+    _check_technician(technician, "technician_id")
+    if recall_for is not None and warranty_for is not None:
+        raise invalid("warranty_for_id", "a job is a recall or a warranty visit, not both")
+    _check_original(recall_for, customer, "recall_for_id")
+    _check_original(warranty_for, customer, "warranty_for_id")
+
+    job = Job.objects.create(
+        customer=customer,
+        location=location,
+        business_unit=business_unit,
+        job_type=job_type,
+        priority=priority or job_type.default_priority,
+        start=start,
+        technician=technician,
+        campaign=campaign,
+        lead_setting_employee=lead_setting_employee,
+        summary=summary.strip(),
+        status=Job.Status.SCHEDULED,
+        recall_for=recall_for,
+        warranty_for=warranty_for,
+        created_by=actor.employee,
+    )
+    if tags:
+        job.tags.set(tags)
+    invoice = Invoice.objects.create(job=job)
+    AuditEntry.record(
+        actor=actor,
+        entity="job",
+        entity_id=job.pk,
+        action="booked",
+        changes={"invoice": invoice.pk, "status": job.status},
+    )
+    return job
+
+
+@transaction.atomic
+def job_set_status(*, actor: Actor, job: Job, status: str) -> Job:
+    if status not in Job.Status.values:
+        raise invalid("status", f"must be one of {', '.join(Job.Status.values)}")
+    locked = Job.objects.select_for_update().get(pk=job.pk)
+    if status == locked.status:
+        return locked
+    if status not in ALLOWED_STATUS_CHANGES[locked.status]:
+        raise conflict(
+            f"A {locked.get_status_display().lower()} job cannot become {status}.",
+            code="invalid_status_change",
+            field_name="status",
+        )
+    before = locked.status
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    AuditEntry.record(
+        actor=actor, entity="job", entity_id=locked.pk, action="status", changes={"status": [before, status]}
+    )
+    return locked
+
+
+@transaction.atomic
+def invoice_add_line(
+    *, actor: Actor, invoice: Invoice, description: str, quantity: Decimal, unit_price: Decimal
+) -> InvoiceLine:
+    """Add a charge (or a negative correction) to an invoice that is still open."""
+    locked = Invoice.objects.select_for_update().select_related("job").get(pk=invoice.pk)
+    if locked.status != Invoice.Status.PENDING:
+        raise conflict(
+            f"Invoice {locked.number} is {locked.status}; its lines can no longer change.",
+            code="invoice_closed",
+        )
+    if not description.strip():
+        raise invalid("description", "is required")
+    if quantity == 0:
+        raise invalid("quantity", "must not be zero")
+    if locked.job.bills_nothing and unit_price != 0:
+        raise invalid(
+            "unit_price",
+            f"{locked.job.kind_label.lower()} jobs bill $0.00; this line must have a unit price of 0",
+            code="no_charge_job",
+        )
+    line = InvoiceLine.objects.create(
+        invoice=locked,
+        description=description.strip(),
+        quantity=quantity,
+        unit_price=unit_price,
+        created_by=actor.employee,
+    )
+    Invoice.objects.filter(pk=locked.pk).update(total=F("total") + line.amount)
+    AuditEntry.record(
+        actor=actor,
+        entity="invoice",
+        entity_id=locked.pk,
+        action="line_added",
+        changes={"line": line.pk, "description": line.description, "amount": str(line.amount)},
+    )
+    return line
+
+
+@transaction.atomic
+def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoice:
+    order = [Invoice.Status.PENDING, Invoice.Status.POSTED, Invoice.Status.PAID]
+    if status not in Invoice.Status.values:
+        raise invalid("status", f"must be one of {', '.join(Invoice.Status.values)}")
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    current = locked.status
+    forward = status in order and current in order and order.index(status) == order.index(current) + 1
+    if not (forward or (status == Invoice.Status.VOID and current == Invoice.Status.PENDING)):
+        raise conflict(f"A {current} invoice cannot become {status}.", code="invalid_status_change")
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    AuditEntry.record(
+        actor=actor, entity="invoice", entity_id=locked.pk, action="status", changes={"status": [current, status]}
+    )
+    return locked

@@ -12,6 +12,8 @@ from django.test import Client
 from accounts.models import ApiKey, Employee, Integration, Role
 from accounts.tests.factories import EmployeeFactory, IntegrationFactory
 
+pytest_plugins = ["core.testing.browser"]
+
 
 class ApiClient:
     """A test client that speaks JSON to /api/v1/ with a bearer key."""

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "catalog",
     "customers",
     "jobs",
+    "leads",
+    "calls",
+    "bookings",
+    "reports",
 ]
 
 MIDDLEWARE = [

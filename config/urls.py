@@ -10,4 +10,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("customers/", include("customers.urls")),
     path("jobs/", include("jobs.urls")),
+    path("leads/", include("leads.urls")),
+    path("calls/", include("calls.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("reports/", include("reports.urls")),
 ]

@@ -18,7 +18,9 @@ pytest_plugins = ["core.testing.browser"]
 class ApiClient:
     """A test client that speaks JSON to /api/v1/ with a bearer key."""
 
-    def __init__(self, key: str | None, employee: Employee | None = None, integration: Integration | None = None):
+    def __init__(
+        self, key: str | None, employee: Employee | None = None, integration: Integration | None = None
+    ):
         self.client = Client()
         self.key = key
         self.employee = employee
@@ -32,7 +34,9 @@ class ApiClient:
     def get(self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
         return self.client.get("/api/v1" + path, params or {}, headers=self._headers(headers))
 
-    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None):
+    def post(
+        self, path: str, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(
             "/api/v1" + path, data=data, content_type="application/json", headers=self._headers(headers)
@@ -40,7 +44,10 @@ class ApiClient:
 
     def patch(self, path: str, body: Any, headers: dict[str, str] | None = None):
         return self.client.patch(
-            "/api/v1" + path, data=json.dumps(body), content_type="application/json", headers=self._headers(headers)
+            "/api/v1" + path,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=self._headers(headers),
         )
 
 

@@ -39,7 +39,9 @@ class JobType(models.Model):
                 condition=models.Q(default_priority__in=[p.value for p in Priority]),
                 name="jobtype_priority_valid",
             ),
-            models.CheckConstraint(condition=models.Q(sold_threshold__gte=0), name="jobtype_threshold_positive"),
+            models.CheckConstraint(
+                condition=models.Q(sold_threshold__gte=0), name="jobtype_threshold_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +146,8 @@ class BookingGuide(models.Model):
         ordering = ["kind", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["lead", "recall", "warranty", "general"]), name="guide_kind_valid"
+                condition=models.Q(kind__in=["lead", "recall", "warranty", "general"]),
+                name="guide_kind_valid",
             ),
         ]
 

@@ -17,7 +17,9 @@ def ensure_unique_name(model: type[Model], name: str, *, exclude_pk: int | None 
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
         raise conflict(
-            f"A {model._meta.verbose_name} named '{cleaned}' already exists.", code="duplicate_name", field_name="name"
+            f"A {model._meta.verbose_name} named '{cleaned}' already exists.",
+            code="duplicate_name",
+            field_name="name",
         )
     return cleaned
 
@@ -72,7 +74,9 @@ def campaign_set_tracking_numbers(*, campaign: Campaign, numbers: list[str]) -> 
             field_name="tracking_numbers",
         )
     TrackingNumber.objects.filter(campaign=campaign).exclude(number__in=wanted).update(active=False)
-    existing = set(TrackingNumber.objects.filter(campaign=campaign, number__in=wanted).values_list("number", flat=True))
+    existing = set(
+        TrackingNumber.objects.filter(campaign=campaign, number__in=wanted).values_list("number", flat=True)
+    )
     TrackingNumber.objects.filter(campaign=campaign, number__in=existing).update(active=True)
     TrackingNumber.objects.bulk_create(
         [TrackingNumber(campaign=campaign, number=n) for n in wanted if n not in existing]

@@ -39,7 +39,10 @@ class KeyAuth(HttpBearer):
         if key.integration is not None and not key.integration.active:
             return None
         now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        if (
+            key.last_used_at is None
+            or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+        ):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return Actor(employee=key.employee, integration=key.integration)
 
@@ -126,10 +129,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         if err.get("type") == "missing":
             message = "is required"
         errors.append({"field": field, "message": message})
-    if errors and all(e["field"] == "body" for e in errors) and any(
-        "json" in e["message"].lower() for e in errors
+    if (
+        errors
+        and all(e["field"] == "body" for e in errors)
+        and any("json" in e["message"].lower() for e in errors)
     ):
-        return api.create_response(request, _body("The body is not valid JSON.", "malformed", errors), status=400)
+        return api.create_response(
+            request, _body("The body is not valid JSON.", "malformed", errors), status=400
+        )
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "The request is not valid."
     return api.create_response(request, _body(detail, "invalid", errors), status=422)
 

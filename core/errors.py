@@ -59,9 +59,8 @@ def forbidden(detail: str = "Your role may not do this.") -> DomainError:
     return DomainError(detail, code="forbidden", status=403)
 
 
-def collect(errors: list[FieldError], detail: str = "Some fields are not valid.") -> None:
+def collect(errors: list[FieldError]) -> None:
     """Raise one 422 carrying every field error found, so a form shows them all at once."""
     if errors:
-        if len(errors) == 1:
-            detail = f"{errors[0].field}: {errors[0].message}"
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
         raise DomainError(detail, code="invalid", errors=errors)

@@ -92,5 +92,3 @@ class IdempotencyMiddleware:
                 raise
             return _replay(winner, fingerprint)
         return response
-
-

@@ -72,3 +72,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

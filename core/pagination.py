@@ -33,7 +33,7 @@ def _decode(cursor: str, qs: QuerySet[M], fields: list[str]) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(fields):
             raise ValueError
         model_fields = [qs.model._meta.get_field(name) for name in fields]
-        return [f.to_python(v) for f, v in zip(model_fields, values, strict=True)]
+        return [f.to_python(v) for f, v in zip(model_fields, values, strict=True)]  # type: ignore[union-attr]
     except (ValueError, ValidationError, TypeError):
         raise invalid("cursor", "is not a cursor this list gave out") from None
 

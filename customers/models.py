@@ -5,6 +5,38 @@ from django.db import models
 from core.phones import format_phone
 
 
+class ContactInfo(models.Model):
+    """What is known of a person before (or without) a customer record: a
+    lead or a booking carries these until someone links or creates one."""
+
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    email = models.CharField(max_length=254, blank=True, help_text="lower case")
+    street = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=40, blank=True)
+    zip = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def contact_address(self) -> dict[str, str]:
+        return {
+            "street": self.street,
+            "unit": self.unit,
+            "city": self.city,
+            "state": self.state,
+            "zip": self.zip,
+        }
+
+    @property
+    def contact_one_line(self) -> str:
+        street = f"{self.street} {self.unit}".strip()
+        tail = " ".join(p for p in (self.state, self.zip) if p)
+        return ", ".join(p for p in (street, self.city, tail) if p)
+
+
 class Customer(models.Model):
     class Type(models.TextChoices):
         RESIDENTIAL = "residential", "Residential"
@@ -55,7 +87,9 @@ class ContactPoint(models.Model):
         indexes = [models.Index(fields=["value", "kind"])]
         constraints = [
             models.UniqueConstraint(fields=["customer", "kind", "value"], name="contact_unique_per_customer"),
-            models.CheckConstraint(condition=models.Q(kind__in=["phone", "email"]), name="contact_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["phone", "email"]), name="contact_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

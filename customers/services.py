@@ -23,13 +23,12 @@ def address_errors(data: Mapping[str, str | None], *, prefix: str) -> list[Field
 
 
 def _address(data: Mapping[str, str | None]) -> dict[str, str]:
-    return {
-        name: (data.get(name) or "").strip()
-        for name in ("street", "unit", "city", "state", "zip")
-    }
+    return {name: (data.get(name) or "").strip() for name in ("street", "unit", "city", "state", "zip")}
 
 
-def location_add(*, customer: Customer, address: Mapping[str, str | None], prefix: str = "location") -> Location:
+def location_add(
+    *, customer: Customer, address: Mapping[str, str | None], prefix: str = "location"
+) -> Location:
     collect(address_errors(address, prefix=prefix))
     return Location.objects.create(customer=customer, **_address(address))
 

@@ -115,9 +115,7 @@ def jobs_with_details() -> QuerySet[Job]:
 def job_visible(a: Actor, job: Job) -> bool:
     if a.can(Perm.VIEW_ALL_JOBS):
         return True
-    return (
-        a.can(Perm.VIEW_ASSIGNED_JOBS) and a.employee is not None and job.technician_id == a.employee.pk
-    )
+    return a.can(Perm.VIEW_ASSIGNED_JOBS) and a.employee is not None and job.technician_id == a.employee.pk
 
 
 def _job(request: HttpRequest, job_id: int) -> Job:
@@ -134,7 +132,9 @@ def book_from_payload(a: Actor, payload: JobIn) -> Job:
     customer = resolve(Customer, payload.customer_id, "customer_id")
     location = Location.objects.filter(pk=payload.location_id).first()
     if location is None:
-        raise invalid("location_id", f"location {payload.location_id} does not exist", code="unknown_reference")
+        raise invalid(
+            "location_id", f"location {payload.location_id} does not exist", code="unknown_reference"
+        )
     return job_book(
         actor=a,
         customer=customer,

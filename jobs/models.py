@@ -57,7 +57,9 @@ class Job(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["scheduled", "dispatched", "working", "completed", "canceled"]),
+                condition=models.Q(
+                    status__in=["scheduled", "dispatched", "working", "completed", "canceled"]
+                ),
                 name="job_status_valid",
             ),
             models.CheckConstraint(
@@ -108,7 +110,8 @@ class Invoice(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "posted", "paid", "void"]), name="invoice_status_valid"
+                condition=models.Q(status__in=["pending", "posted", "paid", "void"]),
+                name="invoice_status_valid",
             ),
         ]
 
@@ -144,11 +147,11 @@ class InvoiceLine(models.Model):
     def __str__(self) -> str:
         return self.description
 
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("Invoice lines are never edited; add a correcting line instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))

@@ -64,7 +64,9 @@ def job_book(
     if location is None:
         raise invalid("location_id", "a job needs a service location", code="location_required")
     if location.customer_id != customer.pk:
-        raise invalid("location_id", f"location {location.pk} is not one of customer {customer.pk}'s locations")
+        raise invalid(
+            "location_id", f"location {location.pk} is not one of customer {customer.pk}'s locations"
+        )
     job_type_check(job_type=job_type, business_unit=business_unit)
     _check_technician(technician, "technician_id")
     if recall_for is not None and warranty_for is not None:
@@ -164,7 +166,7 @@ def invoice_add_line(
 
 @transaction.atomic
 def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoice:
-    order = [Invoice.Status.PENDING, Invoice.Status.POSTED, Invoice.Status.PAID]
+    order: list[str] = [Invoice.Status.PENDING, Invoice.Status.POSTED, Invoice.Status.PAID]
     if status not in Invoice.Status.values:
         raise invalid("status", f"must be one of {', '.join(Invoice.Status.values)}")
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -175,6 +177,10 @@ def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoic
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     AuditEntry.record(
-        actor=actor, entity="invoice", entity_id=locked.pk, action="status", changes={"status": [current, status]}
+        actor=actor,
+        entity="invoice",
+        entity_id=locked.pk,
+        action="status",
+        changes={"status": [current, status]},
     )
     return locked

@@ -1,1 +1,180 @@
-from django.db import models  # noqa: F401
+from __future__ import annotations
+
+from django.db import models
+
+from core.choices import Priority
+from customers.models import ContactInfo
+
+
+class Lead(ContactInfo):
+    """A potential job that is not booked yet (DESIGN.md "Lead").
+
+    It may exist without a customer or a location: the contact fields keep
+    whatever the CSR learned. The type rules are database constraints.
+    """
+
+    class Type(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        ABANDONED_CALL = "abandoned_call", "Abandoned call"
+        JOB_GENERATED = "job_generated", "Job-generated"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONVERTED = "converted", "Converted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    type = models.CharField(max_length=20, choices=Type.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    summary = models.TextField(blank=True)
+    campaign = models.ForeignKey(
+        "catalog.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    call = models.ForeignKey(
+        "calls.Call", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="lead"
+    )
+    origin_job = models.ForeignKey(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="generated_leads"
+    )
+    lead_setting_employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="leads_set"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    location = models.ForeignKey(
+        "customers.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    business_unit = models.ForeignKey(
+        "catalog.BusinessUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    job_type = models.ForeignKey(
+        "catalog.JobType", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    tags = models.ManyToManyField("catalog.Tag", blank=True, related_name="leads")
+    assignee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_leads"
+    )
+    follow_up_on = models.DateField(null=True, blank=True)
+    call_reason = models.ForeignKey(
+        "catalog.CallReason", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    converted_job = models.OneToOneField(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="source_lead"
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.ForeignKey(
+        "catalog.CallReason", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismiss_note = models.TextField(blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_leads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_integration = models.ForeignKey(
+        "accounts.Integration", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    # First follow-up or booking, kept for "speed to lead" without scanning timelines.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=["marketing", "abandoned_call", "job_generated"]),
+                name="lead_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "converted", "dismissed"]), name="lead_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=[p.value for p in Priority]), name="lead_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="marketing") | models.Q(campaign__isnull=False),
+                name="lead_marketing_has_campaign",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="abandoned_call") | models.Q(call__isnull=False),
+                name="lead_abandoned_has_call",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="job_generated")
+                | models.Q(origin_job__isnull=False, lead_setting_employee__isnull=False),
+                name="lead_job_generated_has_origin_and_setter",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="converted", converted_job__isnull=False)
+                    | (~models.Q(status="converted") & models.Q(converted_job__isnull=True))
+                ),
+                name="lead_converted_iff_job",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="dismissed")
+                | models.Q(dismiss_reason__isnull=False)
+                | models.Q(merged_into__isnull=False),
+                name="lead_dismissed_has_reason",
+            ),
+        ]
+        indexes = [
+            # Follow Up screen: open leads, overdue first then by follow-up date.
+            models.Index(fields=["status", "follow_up_on", "id"]),
+            models.Index(fields=["status", "-created_at", "-id"]),
+            models.Index(fields=["assignee", "status", "follow_up_on"]),
+            models.Index(fields=["type", "status", "-created_at"]),
+            models.Index(fields=["campaign", "created_at"]),
+            models.Index(fields=["lead_setting_employee", "created_at"]),
+            models.Index(fields=["created_at"]),
+            # Matching a caller or sender to open leads.
+            models.Index(fields=["phone", "status"]),
+            models.Index(fields=["email", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.pk}: {self.name or self.phone or self.email or 'unnamed'}"
+
+    @property
+    def marker(self) -> str | None:
+        """Rule 6: a lead with no customer record is marked "Lead" wherever shown."""
+        return "Lead" if self.customer_id is None else None
+
+
+class LeadActivity(models.Model):
+    """One entry on a lead's timeline: a follow-up, a note, a call, or a
+    system event (captured, merged, dismissed, reopened, converted)."""
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP = "follow_up", "Follow-up"
+        NOTE = "note", "Note"
+        CALL = "call", "Call"
+        SYSTEM = "system", "System"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    outcome = models.CharField(max_length=60, blank=True)
+    next_follow_up_on = models.DateField(null=True, blank=True)
+    pinned = models.BooleanField(default=False)
+    call = models.ForeignKey("calls.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        "accounts.Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_label = models.CharField(max_length=160)
+
+    class Meta:
+        ordering = ["-pinned", "-at", "-id"]
+        indexes = [models.Index(fields=["lead", "-pinned", "-at"])]
+        verbose_name_plural = "lead activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on lead {self.lead_id}"

@@ -1,10 +1,11 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from accounts.models import Employee, Integration, Role
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -14,7 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests")
 
 
-class EmployeeFactory(factory.django.DjangoModelFactory):
+class EmployeeFactory(factory.django.DjangoModelFactory[Employee]):
     class Meta:
         model = Employee
 
@@ -23,7 +24,7 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class IntegrationFactory(factory.django.DjangoModelFactory):
+class IntegrationFactory(factory.django.DjangoModelFactory[Integration]):
     class Meta:
         model = Integration
 

@@ -5,14 +5,14 @@ import factory
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
 
 
-class BusinessUnitFactory(factory.django.DjangoModelFactory):
+class BusinessUnitFactory(factory.django.DjangoModelFactory[BusinessUnit]):
     class Meta:
         model = BusinessUnit
 
     name = factory.Sequence(lambda n: f"Business unit {n}")
 
 
-class JobTypeFactory(factory.django.DjangoModelFactory):
+class JobTypeFactory(factory.django.DjangoModelFactory[JobType]):
     class Meta:
         model = JobType
         skip_postgeneration_save = True
@@ -25,7 +25,7 @@ class JobTypeFactory(factory.django.DjangoModelFactory):
             self.business_units.set(extracted or [BusinessUnitFactory()])
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     class Meta:
         model = Campaign
 
@@ -34,7 +34,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     monthly_cost = Decimal("1000.00")
 
 
-class TrackingNumberFactory(factory.django.DjangoModelFactory):
+class TrackingNumberFactory(factory.django.DjangoModelFactory[TrackingNumber]):
     class Meta:
         model = TrackingNumber
 
@@ -42,7 +42,7 @@ class TrackingNumberFactory(factory.django.DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
 
 
-class CallReasonFactory(factory.django.DjangoModelFactory):
+class CallReasonFactory(factory.django.DjangoModelFactory[CallReason]):
     class Meta:
         model = CallReason
 
@@ -50,14 +50,14 @@ class CallReasonFactory(factory.django.DjangoModelFactory):
     is_lead = True
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
 
     name = factory.Sequence(lambda n: f"tag-{n}")
 
 
-class BookingGuideFactory(factory.django.DjangoModelFactory):
+class BookingGuideFactory(factory.django.DjangoModelFactory[BookingGuide]):
     class Meta:
         model = BookingGuide
 

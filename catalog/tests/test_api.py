@@ -47,7 +47,12 @@ def test_it_creates_a_job_type_in_business_units(admin_api):
     unit = BusinessUnitFactory()
     r = admin_api.post(
         "/job-types",
-        {"name": "AC Repair", "business_unit_ids": [unit.pk], "default_priority": "high", "sold_threshold": "250.00"},
+        {
+            "name": "AC Repair",
+            "business_unit_ids": [unit.pk],
+            "default_priority": "high",
+            "sold_threshold": "250.00",
+        },
     )
     assert r.status_code == 201, r.content
     body = r.json()
@@ -65,7 +70,9 @@ def test_it_names_an_unknown_business_unit(admin_api):
 
 def test_it_names_a_bad_priority(admin_api):
     unit = BusinessUnitFactory()
-    r = admin_api.post("/job-types", {"name": "X", "business_unit_ids": [unit.pk], "default_priority": "asap"})
+    r = admin_api.post(
+        "/job-types", {"name": "X", "business_unit_ids": [unit.pk], "default_priority": "asap"}
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "default_priority"
 
@@ -92,7 +99,12 @@ def test_it_refuses_a_duplicate_name(admin_api):
 def test_it_stores_tracking_numbers_in_e164(admin_api):
     r = admin_api.post(
         "/campaigns",
-        {"name": "Google Ads", "category": "paid_search", "tracking_numbers": ["(512) 555-0142"], "monthly_cost": "1500"},
+        {
+            "name": "Google Ads",
+            "category": "paid_search",
+            "tracking_numbers": ["(512) 555-0142"],
+            "monthly_cost": "1500",
+        },
     )
     assert r.status_code == 201, r.content
     assert r.json()["tracking_numbers"] == ["+15125550142"]
@@ -113,7 +125,10 @@ def test_it_refuses_a_tracking_number_of_another_campaign(admin_api):
 
 def test_it_never_reuses_a_number_taken_off_a_campaign(admin_api):
     first = admin_api.post("/campaigns", {"name": "Radio", "tracking_numbers": ["512-555-0142"]}).json()
-    assert admin_api.patch(f"/campaigns/{first['id']}", {"tracking_numbers": []}).json()["tracking_numbers"] == []
+    assert (
+        admin_api.patch(f"/campaigns/{first['id']}", {"tracking_numbers": []}).json()["tracking_numbers"]
+        == []
+    )
     r = admin_api.post("/campaigns", {"name": "Yard signs", "tracking_numbers": ["512-555-0142"]})
     assert r.status_code == 409
 
@@ -138,7 +153,13 @@ def test_it_refuses_a_guide_whose_job_type_is_outside_its_unit(admin_api):
     other_unit = BusinessUnitFactory()
     r = admin_api.post(
         "/booking-guides",
-        {"kind": "lead", "name": "Furnace", "script": "Ask", "business_unit_id": other_unit.pk, "job_type_id": job_type.pk},
+        {
+            "kind": "lead",
+            "name": "Furnace",
+            "script": "Ask",
+            "business_unit_id": other_unit.pk,
+            "job_type_id": job_type.pk,
+        },
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "job_type_id"
@@ -166,7 +187,15 @@ def test_it_serves_the_openapi_document(anon_api):
     r = anon_api.client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for path in ["/api/v1/business-units", "/api/v1/job-types", "/api/v1/campaigns", "/api/v1/call-reasons",
-                 "/api/v1/tags", "/api/v1/employees", "/api/v1/booking-guides", "/api/v1/customers",
-                 "/api/v1/jobs"]:
+    for path in [
+        "/api/v1/business-units",
+        "/api/v1/job-types",
+        "/api/v1/campaigns",
+        "/api/v1/call-reasons",
+        "/api/v1/tags",
+        "/api/v1/employees",
+        "/api/v1/booking-guides",
+        "/api/v1/customers",
+        "/api/v1/jobs",
+    ]:
         assert path in paths, path

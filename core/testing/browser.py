@@ -49,7 +49,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, transactional_db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(
+    browser: Any, live_server: Any, transactional_db: None, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(10_000)

@@ -1,5 +1,3 @@
-import pytest
-
 from accounts.models import Role
 from conftest import make_employee
 

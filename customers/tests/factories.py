@@ -3,14 +3,14 @@ import factory
 from customers.models import ContactPoint, Customer, Location
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
     name = factory.Faker("name")
 
 
-class LocationFactory(factory.django.DjangoModelFactory):
+class LocationFactory(factory.django.DjangoModelFactory[Location]):
     class Meta:
         model = Location
 
@@ -21,7 +21,7 @@ class LocationFactory(factory.django.DjangoModelFactory):
     zip = "78701"
 
 
-class PhoneFactory(factory.django.DjangoModelFactory):
+class PhoneFactory(factory.django.DjangoModelFactory[ContactPoint]):
     class Meta:
         model = ContactPoint
 

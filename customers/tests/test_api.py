@@ -25,14 +25,23 @@ def test_it_creates_a_customer_with_normalised_contacts(csr_api):
 
 
 def test_it_names_an_unparsable_phone_and_writes_nothing(csr_api):
-    r = csr_api.post("/customers", {"name": "X", "phones": ["not a phone"], "locations": [{"street": "1 A St", "city": "Austin", "state": "TX", "zip": "78701"}]})
+    r = csr_api.post(
+        "/customers",
+        {
+            "name": "X",
+            "phones": ["not a phone"],
+            "locations": [{"street": "1 A St", "city": "Austin", "state": "TX", "zip": "78701"}],
+        },
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "phones[0]"
     assert not Customer.objects.exists() and not Location.objects.exists()
 
 
 def test_it_names_every_missing_address_part(csr_api):
-    r = csr_api.post("/customers", {"name": "X", "locations": [{"street": "", "city": "Austin", "state": "", "zip": "1"}]})
+    r = csr_api.post(
+        "/customers", {"name": "X", "locations": [{"street": "", "city": "Austin", "state": "", "zip": "1"}]}
+    )
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert fields == {"locations[0].street", "locations[0].state"}
@@ -57,12 +66,22 @@ def test_it_finds_customers_by_name_email_and_street(csr_api):
 
 def test_it_adds_a_location(csr_api):
     c = CustomerFactory()
-    r = csr_api.post(f"/customers/{c.pk}/locations", {"street": "9 Pine Rd", "city": "Round Rock", "state": "TX", "zip": "78664"})
+    r = csr_api.post(
+        f"/customers/{c.pk}/locations",
+        {"street": "9 Pine Rd", "city": "Round Rock", "state": "TX", "zip": "78664"},
+    )
     assert r.status_code == 201
     assert c.locations.get().city == "Round Rock"
-    bad = csr_api.post(f"/customers/{c.pk}/locations", {"street": "", "city": "Round Rock", "state": "TX", "zip": "78664"})
+    bad = csr_api.post(
+        f"/customers/{c.pk}/locations", {"street": "", "city": "Round Rock", "state": "TX", "zip": "78664"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "street"
-    assert csr_api.post("/customers/999/locations", {"street": "9", "city": "a", "state": "TX", "zip": "1"}).status_code == 404
+    assert (
+        csr_api.post(
+            "/customers/999/locations", {"street": "9", "city": "a", "state": "TX", "zip": "1"}
+        ).status_code
+        == 404
+    )
 
 
 def test_it_refuses_customers_to_a_technician(api_as):

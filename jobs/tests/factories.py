@@ -1,4 +1,3 @@
-
 from accounts.actor import SYSTEM
 from catalog.tests.factories import JobTypeFactory
 from customers.tests.factories import LocationFactory
@@ -19,5 +18,3 @@ def book_job(**overrides) -> Job:
         job_type=job_type,
         **overrides,
     )
-
-

@@ -84,8 +84,12 @@ def test_it_keeps_recall_jobs_at_zero(api_as):
     original = book_job()
     r = office.post(
         "/jobs",
-        job_body(original.location, original.job_type, business_unit_id=original.business_unit_id,
-                 recall_for_id=original.pk),
+        job_body(
+            original.location,
+            original.job_type,
+            business_unit_id=original.business_unit_id,
+            recall_for_id=original.pk,
+        ),
     )
     assert r.status_code == 201, r.content
     recall_id = r.json()["id"]
@@ -100,8 +104,12 @@ def test_it_keeps_recall_jobs_at_zero(api_as):
 def test_it_adds_invoice_lines_and_keeps_the_total(api_as):
     office = api_as(Role.OFFICE)
     job = book_job()
-    office.post(f"/jobs/{job.pk}/invoice/lines", {"description": "Capacitor", "quantity": "2", "unit_price": "45.50"})
-    r = office.post(f"/jobs/{job.pk}/invoice/lines", {"description": "Discount", "quantity": "1", "unit_price": "-10"})
+    office.post(
+        f"/jobs/{job.pk}/invoice/lines", {"description": "Capacitor", "quantity": "2", "unit_price": "45.50"}
+    )
+    r = office.post(
+        f"/jobs/{job.pk}/invoice/lines", {"description": "Discount", "quantity": "1", "unit_price": "-10"}
+    )
     assert r.status_code == 201
     assert r.json()["total"] == "81.00"
     assert Invoice.objects.get().total == Decimal("81.00")

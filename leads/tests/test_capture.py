@@ -1,0 +1,109 @@
+import pytest
+
+from accounts.actor import Actor
+from accounts.models import Role
+from catalog.tests.factories import CallReasonFactory, CampaignFactory
+from conftest import make_employee
+from core.errors import DomainError
+from customers.tests.factories import LocationFactory, PhoneFactory
+from jobs.tests.factories import book_job
+from leads.models import Lead
+from leads.services import Contact, lead_capture
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def csr():
+    return Actor(employee=make_employee(Role.CSR))
+
+
+def test_it_captures_a_lead_with_only_a_name_and_phone(csr):
+    result = lead_capture(
+        actor=csr,
+        type="marketing",
+        campaign=CampaignFactory(),
+        contact=Contact(name="Pat", phone="512 867 5309"),
+    )
+    lead = result.lead
+    assert lead.phone == "+15128675309"
+    assert lead.status == "open" and lead.marker == "Lead"
+    assert lead.customer is None and lead.follow_up_on is not None
+    assert any("contact.city" in w for w in result.warnings)
+    assert any("location" in w for w in result.warnings)
+
+
+def test_it_requires_a_way_to_reach_the_person(csr):
+    with pytest.raises(DomainError) as exc:
+        lead_capture(actor=csr, type="marketing", campaign=CampaignFactory(), contact=Contact(name="Pat"))
+    assert {e.field for e in exc.value.errors} == {"contact.phone", "contact.email"}
+    assert not Lead.objects.exists()
+
+
+def test_it_needs_no_contact_when_a_customer_is_linked(csr):
+    location = LocationFactory()
+    result = lead_capture(actor=csr, type="marketing", campaign=CampaignFactory(), location=location)
+    assert result.lead.customer == location.customer
+    assert result.lead.marker is None
+
+
+def test_it_requires_the_campaign_of_a_marketing_lead(csr):
+    with pytest.raises(DomainError) as exc:
+        lead_capture(actor=csr, type="marketing", contact=Contact(phone="5128675309"))
+    assert exc.value.errors[0].field == "campaign_id"
+
+
+def test_it_refuses_a_call_reason_that_is_not_a_lead(csr):
+    from accounts.tests.factories import IntegrationFactory
+    from calls.models import Call
+
+    call = Call.objects.create(
+        provider=IntegrationFactory(), provider_call_id="c1", campaign=CampaignFactory()
+    )
+    with pytest.raises(DomainError) as exc:
+        lead_capture(
+            actor=csr,
+            type="marketing",
+            call=call,
+            call_reason=CallReasonFactory(is_lead=False),
+            contact=Contact(phone="5128675309"),
+        )
+    assert exc.value.errors[0].field == "call_reason_id"
+    result = lead_capture(
+        actor=csr,
+        type="marketing",
+        call=call,
+        call_reason=CallReasonFactory(is_lead=True),
+        contact=Contact(phone="5128675309"),
+    )
+    assert result.lead.campaign == call.campaign
+
+
+def test_it_returns_matching_customers_and_open_leads(csr):
+    phone = PhoneFactory(value="+15128675309")
+    earlier = LeadFactory(phone="+15128675309")
+    result = lead_capture(
+        actor=csr, type="marketing", campaign=CampaignFactory(), contact=Contact(phone="(512) 867-5309")
+    )
+    assert result.matches.customers == [phone.customer]
+    assert result.matches.open_leads == [earlier]
+
+
+def test_it_lets_a_technician_set_leads_only_on_their_jobs():
+    tech = make_employee(Role.TECHNICIAN)
+    mine, theirs = book_job(technician=tech), book_job()
+    actor = Actor(employee=tech)
+    lead = lead_capture(actor=actor, type="job_generated", origin_job=mine, lead_setting_employee=tech).lead
+    assert lead.customer == mine.customer and lead.location == mine.location
+    with pytest.raises(DomainError) as exc:
+        lead_capture(actor=actor, type="job_generated", origin_job=theirs, lead_setting_employee=tech)
+    assert exc.value.status == 403
+
+
+def test_it_keeps_the_capture_to_a_handful_of_queries(csr, django_assert_max_num_queries):
+    campaign = CampaignFactory()
+    with django_assert_max_num_queries(6):
+        lead_capture(
+            actor=csr, type="marketing", campaign=campaign, contact=Contact(name="Pat", phone="5128675309")
+        )

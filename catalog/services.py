@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.db.models import Model
 
@@ -42,6 +44,31 @@ def campaign_for_number(number: str) -> Campaign | None:
     return row.campaign if row else None
 
 
+def tracking_numbers_check_free(
+    *, numbers: Sequence[str], campaign_id: int | None, field_name: str = "tracking_numbers"
+) -> None:
+    """Refuse (409) a number that belongs, or once belonged, to a campaign
+    other than ``campaign_id`` (``None`` while the campaign is being created),
+    so calls to it keep their attribution."""
+    qs = TrackingNumber.objects.filter(number__in=numbers)
+    if campaign_id is not None:
+        qs = qs.exclude(campaign_id=campaign_id)
+    taken = qs.select_related("campaign").order_by("number").first()
+    if taken is not None:
+        raise conflict(
+            f"Tracking number {taken.number} belongs to campaign '{taken.campaign}' and cannot be re-used.",
+            code="duplicate_tracking_number",
+            field_name=field_name,
+        )
+
+
+def tracking_number_clean(raw: str, *, campaign_id: int | None, field_name: str = "number") -> str:
+    """One typed tracking number in E.164, refused when another campaign owns it."""
+    e164 = normalize_phone(raw, field=field_name)
+    tracking_numbers_check_free(numbers=[e164], campaign_id=campaign_id, field_name=field_name)
+    return e164
+
+
 @transaction.atomic
 def campaign_set_tracking_numbers(*, campaign: Campaign, numbers: list[str]) -> list[str]:
     """Make ``numbers`` the campaign's active tracking numbers.
@@ -60,19 +87,7 @@ def campaign_set_tracking_numbers(*, campaign: Campaign, numbers: list[str]) -> 
         if e164 not in wanted:
             wanted.append(e164)
     collect(errors)
-    taken = (
-        TrackingNumber.objects.filter(number__in=wanted)
-        .exclude(campaign=campaign)
-        .select_related("campaign")
-        .order_by("number")
-        .first()
-    )
-    if taken is not None:
-        raise conflict(
-            f"Tracking number {taken.number} belongs to campaign '{taken.campaign}' and cannot be re-used.",
-            code="duplicate_tracking_number",
-            field_name="tracking_numbers",
-        )
+    tracking_numbers_check_free(numbers=wanted, campaign_id=campaign.pk)
     TrackingNumber.objects.filter(campaign=campaign).exclude(number__in=wanted).update(active=False)
     existing = set(
         TrackingNumber.objects.filter(campaign=campaign, number__in=wanted).values_list("number", flat=True)

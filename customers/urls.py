@@ -4,4 +4,8 @@ from customers import views
 
 urlpatterns = [
     path("", views.customer_search, name="customer_search"),
+    path("hx/", views.customer_search_hx, name="customer_search_hx"),
+    path("new/", views.customer_new, name="customer_new"),
+    path("<int:customer_id>/", views.customer_detail, name="customer_detail"),
+    path("<int:customer_id>/locations/", views.customer_location_add, name="customer_location_add"),
 ]

@@ -24,6 +24,15 @@ ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Job.Status.CANCELED: {Job.Status.SCHEDULED},
 }
 
+# An invoice moves forward (pending → posted → paid) or is voided while still
+# pending; the job page offers exactly these buttons.
+INVOICE_STATUS_CHANGES: dict[str, set[str]] = {
+    Invoice.Status.PENDING: {Invoice.Status.POSTED, Invoice.Status.VOID},
+    Invoice.Status.POSTED: {Invoice.Status.PAID},
+    Invoice.Status.PAID: set(),
+    Invoice.Status.VOID: set(),
+}
+
 
 def _check_technician(employee: Employee | None, field: str) -> None:
     if employee is None:
@@ -166,13 +175,11 @@ def invoice_add_line(
 
 @transaction.atomic
 def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoice:
-    order: list[str] = [Invoice.Status.PENDING, Invoice.Status.POSTED, Invoice.Status.PAID]
     if status not in Invoice.Status.values:
         raise invalid("status", f"must be one of {', '.join(Invoice.Status.values)}")
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     current = locked.status
-    forward = status in order and current in order and order.index(status) == order.index(current) + 1
-    if not (forward or (status == Invoice.Status.VOID and current == Invoice.Status.PENDING)):
+    if status not in INVOICE_STATUS_CHANGES[current]:
         raise conflict(f"A {current} invoice cannot become {status}.", code="invalid_status_change")
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])

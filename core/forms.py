@@ -1,0 +1,36 @@
+"""Turning a service's refusal into form errors, so a page shows each
+message beside the field it is about and keeps what the person typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+
+from core.errors import DomainError
+
+# Service messages are written to follow a field name ("is required",
+# "must not be zero"); others are whole sentences ("'12' is not a phone number").
+_PREDICATES = ("is ", "are ", "must ", "may ", "cannot ", "does ", "has ")
+
+
+def field_message(label: str, message: str) -> str:
+    if message.startswith(_PREDICATES):
+        return f"{label} {message}"
+    return message[:1].upper() + message[1:]
+
+
+def add_domain_errors(form: forms.Form, exc: DomainError, aliases: Mapping[str, str] | None = None) -> None:
+    """Attach ``exc``'s field errors to ``form``. ``aliases`` maps the
+    service's field names (``phones[0]``) to the form's (``phone``); anything
+    the form has no field for is shown above the form."""
+    aliases = aliases or {}
+    for err in exc.errors:
+        name = aliases.get(err.field, err.field)
+        if name in form.fields:
+            label = form.fields[name].label or name.replace("_", " ").capitalize()
+            form.add_error(name, field_message(str(label), err.message))
+        else:
+            form.add_error(None, f"{err.field}: {err.message}")
+    if not exc.errors:
+        form.add_error(None, exc.detail)

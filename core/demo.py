@@ -795,7 +795,9 @@ def _load_jobs(
                 warranty_for=original if kind == "warranty" else None,
                 lead_setting_employee=lead_setter,
             )
-            booked_at = min(start - timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 9)), now)
+            booked_at = start - timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 9))
+            if booked_at > now:  # a future visit was booked in the last few days
+                booked_at = now - timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 9))
             backdated.append((job, booked_at))
             _finish(rng=rng, job=job, spec=spec, start=start, now=now, office=office)
             if job.status == Job.Status.COMPLETED and original is None:

@@ -1,0 +1,81 @@
+# Leadline: one command to try it, one to test it. GNU make; needs only Python 3.11+.
+#   make run    venv + dependencies, migrate, demo company, serve on http://127.0.0.1:8000
+#   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+#   make lint   ruff check, ruff format --check, mypy
+# Nothing is activated: every tool is called by its .venv/bin/ path.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-n 2"` or `PYTEST_ARGS="-m 'not browser'"`.
+PYTEST_ARGS ?=
+
+# Stamps remember which requirements were installed, so pip runs only when a
+# requirements file changed (or the venv is new).
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: help run demo migrate test lint fix clean
+
+help:
+	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT)"
+	@echo "make demo   migrate and load the demo company (idempotent)"
+	@echo "make test   run the whole test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make fix    ruff format and ruff check --fix"
+	@echo "make clean  remove the venv, the SQLite database and caches"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found: install python3.11 or set PYTHON=/path/to/python"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "$(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); Leadline needs 3.11+ (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@ $(RUNTIME_STAMP)
+
+migrate: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --no-input -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo
+	@echo "Leadline is starting at http://$(HOST):$(PORT)/  (log in at http://$(HOST):$(PORT)/login/)"
+	@echo "  Log in as admin, manager, office, csr or tech with the password leadline-demo"
+	@echo "  (every demo login is listed above). API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# pytest's exit code is make's: 1 for failures, 5 when no test ran; both fail.
+test: $(DEV_STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Every check runs, so one report shows all problems; any failure fails the target.
+lint: $(DEV_STAMP)
+	@status=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "mypy ."; $(VENV)/bin/mypy . || status=1; \
+	exit $$status
+
+fix: $(DEV_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles test-artifacts \
+		.pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -457,3 +457,87 @@ def public_form_throttle(*, client_ip: str) -> None:
             status=429,
         )
     PublicFormHit.objects.create(client=client)
+
+
+# --- the public online booking form ----------------------------------------
+
+WINDOWS: dict[str, tuple[str, time | None]] = {
+    "morning": ("Morning (8am–12pm)", time(8, 0)),
+    "afternoon": ("Afternoon (12–4pm)", time(12, 0)),
+    "evening": ("Evening (4–7pm)", time(16, 0)),
+    "any": ("Any time", None),
+}
+PUBLIC_REQUIRED = ("name", "phone", "street", "city", "zip")
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    """What a member of the public typed into the booking form."""
+
+    token: str
+    job_type_id: int | None
+    description: str
+    name: str
+    phone: str
+    email: str
+    street: str
+    unit: str
+    city: str
+    state: str
+    zip: str
+    preferred_date: date | None
+    window: str
+
+
+def booking_public_submit(
+    *, integration: Integration, client_ip: str, request: PublicRequest, attribution: Mapping[str, str]
+) -> Received:
+    """Rate-limit, check what a visitor must give us to call back and visit,
+    and record the booking. The form's token is its external id, so a double
+    click or a refresh makes one booking."""
+    public_form_throttle(client_ip=client_ip)
+    errors = [
+        FieldError(name, "is required") for name in PUBLIC_REQUIRED if not str(getattr(request, name)).strip()
+    ]
+    if request.window not in WINDOWS:
+        errors.append(FieldError("window", "pick a time window"))
+    if request.preferred_date is not None and request.preferred_date < timezone.localdate():
+        errors.append(FieldError("preferred_date", "must be today or later"))
+    job_type = None
+    if request.job_type_id is not None:
+        job_type = JobType.objects.filter(pk=request.job_type_id, active=True).first()
+        if job_type is None:
+            errors.append(FieldError("job_type_id", "pick a service from the list"))
+    collect(errors)
+
+    label, starts = WINDOWS[request.window]
+    requested_start = None
+    if request.preferred_date is not None:
+        requested_start = timezone.make_aware(datetime.combine(request.preferred_date, starts or time(8, 0)))
+    units = list(job_type.business_units.filter(active=True)[:2]) if job_type else []
+    return booking_receive(
+        integration=integration,
+        external_id=f"form:{request.token}",
+        channel=Booking.Channel.ONLINE,
+        contact=Contact(
+            name=request.name,
+            phone=request.phone,
+            email=request.email,
+            street=request.street,
+            unit=request.unit,
+            city=request.city,
+            state=request.state,
+            zip=request.zip,
+        ),
+        requested_start=requested_start,
+        requested_window=label,
+        summary=request.description,
+        # A service offered by one business unit names it; otherwise the CSR picks.
+        business_unit_id=units[0].pk if len(units) == 1 else None,
+        job_type_id=job_type.pk if job_type else None,
+        attribution=attribution,
+        raw_payload={
+            "form": {k: str(v) if v is not None else None for k, v in request.__dict__.items()},
+            "attribution": dict(attribution),
+        },
+    )

@@ -27,7 +27,7 @@ class Receiver:
 
     def __init__(self, statuses):
         self.statuses = list(statuses)
-        self.requests = []
+        self.requests: list[dict] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -180,7 +180,7 @@ def customer_location_errors(
         if customer is not None and location.customer_id != customer.pk:
             errors.append(FieldError("location_id", f"location {location.pk} is not one of this customer's"))
         return errors
-    if customer is None and location is None and not _new_customer_fields(contact, customer_fields)["name"]:
+    if customer is None and not _new_customer_fields(contact, customer_fields)["name"]:
         errors.append(FieldError("customer.name", "is required to create the customer (no name is known)"))
     address = dict(location_fields) if location_fields else contact.contact_address()
     errors += address_errors(address, prefix="location")

@@ -194,3 +194,11 @@ def test_it_refuses_an_empty_email(integration_api):
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     assert not Booking.objects.exists()
+
+
+def test_it_documents_the_booking_operations(anon_api):
+    paths = anon_api.get("/openapi.json").json()["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/bookings"])
+    assert "message/rfc822" in paths["/api/v1/inbound-email"]["post"]["requestBody"]["content"]
+    for action in ("accept", "convert", "dismiss"):
+        assert "post" in paths[f"/api/v1/bookings/{{booking_id}}/{action}"]

@@ -55,6 +55,18 @@ class Integration(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     active = models.BooleanField(default=True)
+    booking_form_enabled = models.BooleanField(
+        default=False,
+        help_text="Serve the public online booking form at /book/<slug>/ (a web-form source, not a partner).",
+    )
+    webhook_url = models.URLField(
+        max_length=500, blank=True, help_text="Where booking and lead status changes are posted (HTTPS)."
+    )
+    webhook_secret = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="Signs each webhook body (HMAC-SHA256); share it with the partner.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

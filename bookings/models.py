@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from core.choices import Priority
@@ -94,7 +96,137 @@ class Booking(ContactInfo):
             models.Index(fields=["campaign", "created_at"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["email"]),
+            # An integration reading its own bookings, newest first.
+            models.Index(fields=["integration", "-created_at", "-id"]),
         ]
+
+    # Set for a page of bookings at once by ``bookings_mark_matches``.
+    customer_matched: bool | None = None
 
     def __str__(self) -> str:
         return f"Booking {self.pk} ({self.get_channel_display()})"
+
+    @property
+    def marker(self) -> str | None:
+        """Rule 6: "Lead" while no customer record matches the booking's phone or email."""
+        return "Lead" if not self.customer_matched else None
+
+    @property
+    def attribution(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ATTRIBUTION_FIELDS}
+
+
+ATTRIBUTION_FIELDS = (
+    "landing_page",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "gclid",
+    "fbclid",
+    "msclkid",
+)
+
+
+class CampaignRule(models.Model):
+    """Names the campaign of a booking that does not name one, from its UTM
+    tags. Rules of an integration are tried in position order; a blank tag
+    matches anything, so a rule with all three blank is the source's default."""
+
+    integration = models.ForeignKey(
+        "accounts.Integration", on_delete=models.CASCADE, related_name="campaign_rules"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    campaign = models.ForeignKey("catalog.Campaign", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["integration", "position", "id"]
+        indexes = [models.Index(fields=["integration", "position", "id"])]
+
+    def __str__(self) -> str:
+        tags = ", ".join(
+            f"{name}={value}"
+            for name, value in (
+                ("utm_source", self.utm_source),
+                ("utm_medium", self.utm_medium),
+                ("utm_campaign", self.utm_campaign),
+            )
+            if value
+        )
+        return f"{tags or 'anything'} → {self.campaign}"
+
+    def matches(self, attribution: dict[str, str]) -> bool:
+        wanted = {
+            "utm_source": self.utm_source,
+            "utm_medium": self.utm_medium,
+            "utm_campaign": self.utm_campaign,
+        }
+        return all(
+            not value or value.strip().lower() == (attribution.get(name) or "").strip().lower()
+            for name, value in wanted.items()
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to tell an integration that its booking or lead changed.
+
+    A failed attempt stays as it was and the retry is a new row with the next
+    attempt number, so Settings shows every try with its status code."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(
+        "accounts.Integration", on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    event = models.CharField(max_length=60)
+    # Shared by every attempt of one event, sent as X-Leadline-Delivery so a receiver can de-duplicate.
+    event_id = models.UUIDField(default=uuid.uuid4)
+    payload = models.JSONField(default=dict)
+    url = models.CharField(max_length=500)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "attempt"], name="webhook_attempt_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "delivered", "failed"]),
+                name="webhook_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["integration", "-created_at"])]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.integration} (attempt {self.attempt}, {self.status})"
+
+
+class PublicFormHit(models.Model):
+    """A submission of a public booking form, kept for a day to rate-limit by
+    client. In the database rather than the cache because the app processes
+    are stateless and share no cache: a per-process counter would allow N
+    times the limit behind a load balancer."""
+
+    client = models.CharField(max_length=64, help_text="Keyed hash of the client's IP address.")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client[:8]}… at {self.at}"

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "catalog",
@@ -139,6 +141,16 @@ PHONE_DEFAULT_REGION = os.environ.get("LEADLINE_PHONE_REGION", "US")
 
 # A request body larger than this is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LEADLINE_MAX_BODY_BYTES", str(1024 * 1024)))
+
+# Background work (webhook delivery) is rows in this same database, run by
+# `python manage.py db_worker`: no broker to operate, and a task enqueued inside
+# a transaction is written (or rolled back) with it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 LOGGING = {
     "version": 1,

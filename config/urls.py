@@ -13,5 +13,6 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("calls/", include("calls.urls")),
     path("bookings/", include("bookings.urls")),
+    path("book/", include("bookings.public_urls")),
     path("reports/", include("reports.urls")),
 ]

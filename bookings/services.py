@@ -1,0 +1,543 @@
+"""Booking workflows (DESIGN.md rule 9).
+
+Every channel (partner API, the public form, email) arrives through
+``booking_receive``, so "each arrives once" and the campaign rules live here
+once. ``booking_accept`` / ``booking_convert`` / ``booking_dismiss`` are a CSR's
+three answers; each locks the booking and happens once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.actor import Actor
+from accounts.models import Employee, Integration
+from accounts.roles import Perm
+from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit, WebhookDelivery
+from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from catalog.services import job_type_check
+from core.choices import Priority
+from core.errors import DomainError, FieldError, collect, conflict, invalid
+from core.models import AuditEntry
+from core.refs import resolve
+from customers.models import ContactInfo, ContactPoint, Customer, Location
+from customers.services import address_errors, customer_create, location_add
+from jobs.models import Job
+from jobs.services import job_book
+from leads.models import Lead
+from leads.services import Contact, lead_capture, normalize_contact
+
+
+@dataclass
+class Received:
+    booking: Booking
+    created: bool
+
+
+def _campaign_from_rules(integration: Integration, attribution: Mapping[str, str]) -> int | None:
+    for rule in CampaignRule.objects.filter(integration=integration).only(
+        "utm_source", "utm_medium", "utm_campaign", "campaign_id"
+    ):
+        if rule.matches(dict(attribution)):
+            return rule.campaign_id
+    return None
+
+
+@transaction.atomic
+def booking_receive(
+    *,
+    integration: Integration,
+    external_id: str,
+    channel: str,
+    contact: Contact,
+    customer_type: str = Customer.Type.RESIDENTIAL,
+    requested_start: datetime | None = None,
+    requested_window: str = "",
+    summary: str = "",
+    campaign_id: int | None = None,
+    business_unit_id: int | None = None,
+    job_type_id: int | None = None,
+    priority: str | None = None,
+    attribution: Mapping[str, str] | None = None,
+    raw_payload: dict[str, Any] | None = None,
+) -> Received:
+    """Record a booking once per (integration, external id).
+
+    A re-sent booking is answered from one indexed lookup before anything is
+    validated, so a partner retrying an old request never trips over a
+    campaign that was switched off since. Two identical requests racing each
+    other meet at the unique constraint; the loser returns the winner's row.
+    """
+    external_id = external_id.strip()
+    if not external_id:
+        raise invalid("external_id", "is required")
+    existing = Booking.objects.filter(integration=integration, external_id=external_id).first()
+    if existing is not None:
+        return Received(existing, created=False)
+
+    attribution = {name: (attribution or {}).get(name, "") or "" for name in ATTRIBUTION_FIELDS}
+    errors: list[FieldError] = []
+    if channel not in Booking.Channel.values:
+        errors.append(FieldError("channel", f"must be one of {', '.join(Booking.Channel.values)}"))
+    if customer_type not in Customer.Type.values:
+        errors.append(FieldError("customer_type", f"must be one of {', '.join(Customer.Type.values)}"))
+    if priority is not None and priority not in Priority.values:
+        errors.append(FieldError("priority", f"must be one of {', '.join(Priority.values)}"))
+    cleaned: dict[str, str] = {}
+    try:
+        cleaned = normalize_contact(contact)
+    except DomainError as exc:
+        errors.extend(exc.errors)
+    else:
+        if not cleaned["phone"] and not cleaned["email"]:
+            message = "a phone or an email is required to answer a booking"
+            errors += [FieldError("contact.phone", message), FieldError("contact.email", message)]
+    collect(errors)
+
+    campaign = resolve(Campaign, campaign_id, "campaign_id")
+    business_unit = resolve(BusinessUnit, business_unit_id, "business_unit_id")
+    job_type = resolve(JobType, job_type_id, "job_type_id")
+    job_type_check(job_type=job_type, business_unit=business_unit)
+    resolved_campaign_id = campaign.pk if campaign else _campaign_from_rules(integration, attribution)
+
+    fields: dict[str, Any] = {
+        "integration": integration,
+        "external_id": external_id,
+        "channel": channel,
+        **cleaned,
+        "customer_type": customer_type,
+        "requested_start": requested_start,
+        "requested_window": requested_window.strip(),
+        "summary": summary.strip(),
+        "campaign_id": resolved_campaign_id,
+        "business_unit": business_unit,
+        "job_type": job_type,
+        "priority": priority or (job_type.default_priority if job_type else Priority.NORMAL),
+        **attribution,
+        "raw_payload": raw_payload or {},
+    }
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(**fields)
+    except IntegrityError:
+        winner = Booking.objects.filter(integration=integration, external_id=external_id).first()
+        if winner is None:
+            raise
+        return Received(winner, created=False)
+    return Received(booking, created=True)
+
+
+def bookings_mark_matches(bookings: Sequence[Booking]) -> None:
+    """Set ``customer_matched`` on each booking with one query for the whole
+    page, so the queue shows the Lead marker without a query per row."""
+    values = {v for b in bookings for v in (b.phone, b.email) if v}
+    known = (
+        set(ContactPoint.objects.filter(value__in=values).values_list("value", flat=True))
+        if values
+        else set()
+    )
+    for b in bookings:
+        b.customer_matched = bool({b.phone, b.email} & known)
+
+
+# --- converting contact fields into a customer and a location -------------
+# Shared by accepting a booking (here) and, once it is unified, converting a
+# lead (DESIGN.md rule 4): the same rules must hold for both.
+
+
+def _new_customer_fields(contact: ContactInfo, fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    fields = fields or {}
+    return {
+        "name": (fields.get("name") or contact.name or "").strip(),
+        "type": fields.get("type") or Customer.Type.RESIDENTIAL,
+        "phones": list(fields.get("phones") or ([contact.phone] if contact.phone else [])),
+        "emails": list(fields.get("emails") or ([contact.email] if contact.email else [])),
+    }
+
+
+def customer_location_errors(
+    *,
+    contact: ContactInfo,
+    customer: Customer | None,
+    customer_fields: Mapping[str, Any] | None,
+    location: Location | None,
+    location_fields: Mapping[str, Any] | None,
+) -> list[FieldError]:
+    """What stops a job being booked from these contact fields: a customer
+    (picked, or created with at least a name) and a location (picked, or a
+    full service address)."""
+    errors: list[FieldError] = []
+    if location is not None:
+        if customer is not None and location.customer_id != customer.pk:
+            errors.append(FieldError("location_id", f"location {location.pk} is not one of this customer's"))
+        return errors
+    if customer is None and not _new_customer_fields(contact, customer_fields)["name"]:
+        errors.append(FieldError("customer.name", "is required to create the customer (no name is known)"))
+    address = dict(location_fields) if location_fields else contact.contact_address()
+    errors += address_errors(address, prefix="location")
+    return errors
+
+
+def customer_location_ensure(
+    *,
+    contact: ContactInfo,
+    customer: Customer | None,
+    customer_fields: Mapping[str, Any] | None,
+    location: Location | None,
+    location_fields: Mapping[str, Any] | None,
+    customer_type: str = Customer.Type.RESIDENTIAL,
+) -> tuple[Customer, Location]:
+    """The customer and location a job is booked for: the ones picked, or
+    created from the contact fields. Call inside a transaction, after
+    ``customer_location_errors`` came back empty."""
+    if location is not None and customer is None:
+        customer = location.customer
+    if customer is None:
+        fields = _new_customer_fields(contact, customer_fields)
+        if not customer_fields or not customer_fields.get("type"):
+            fields["type"] = customer_type
+        customer = customer_create(**fields)
+    if location is None:
+        address = dict(location_fields) if location_fields else contact.contact_address()
+        location = location_add(customer=customer, address=address, prefix="location")
+    return customer, location
+
+
+# --- a CSR's answers ---------------------------------------------------------
+
+
+def _lock_new(booking: Booking) -> Booking:
+    locked = Booking.objects.select_for_update().select_related("integration").get(pk=booking.pk)
+    if locked.status != Booking.Status.NEW:
+        raise conflict(
+            f"Booking {locked.pk} is already {locked.get_status_display().lower()}.", code="booking_not_new"
+        )
+    return locked
+
+
+def _handled(locked: Booking, actor: Actor, status: str) -> None:
+    locked.status = status
+    locked.handled_by = actor.employee
+    locked.handled_at = timezone.now()
+
+
+@transaction.atomic
+def booking_accept(
+    *,
+    actor: Actor,
+    booking: Booking,
+    customer: Customer | None = None,
+    customer_fields: Mapping[str, Any] | None = None,
+    location: Location | None = None,
+    location_fields: Mapping[str, Any] | None = None,
+    business_unit: BusinessUnit | None = None,
+    job_type: JobType | None = None,
+    priority: str | None = None,
+    start: datetime | None = None,
+    technician: Employee | None = None,
+) -> Job:
+    """Book a job from a new booking, with the conversion rules of a lead:
+    a customer and a location, picked or created from the booking's contact."""
+    actor.require(Perm.WORK_LEADS)
+    actor.require(Perm.BOOK_JOBS)
+    locked = _lock_new(booking)
+    business_unit = business_unit or locked.business_unit
+    job_type = job_type or locked.job_type
+    errors: list[FieldError] = []
+    if business_unit is None:
+        errors.append(FieldError("business_unit_id", "is required to book a job"))
+    if job_type is None:
+        errors.append(FieldError("job_type_id", "is required to book a job"))
+    errors += customer_location_errors(
+        contact=locked,
+        customer=customer,
+        customer_fields=customer_fields,
+        location=location,
+        location_fields=location_fields,
+    )
+    collect(errors)
+    assert business_unit is not None and job_type is not None
+    customer, location = customer_location_ensure(
+        contact=locked,
+        customer=customer,
+        customer_fields=customer_fields,
+        location=location,
+        location_fields=location_fields,
+        customer_type=locked.customer_type,
+    )
+    job = job_book(
+        actor=actor,
+        customer=customer,
+        location=location,
+        business_unit=business_unit,
+        job_type=job_type,
+        priority=priority or locked.priority,
+        start=start or locked.requested_start,
+        technician=technician,
+        campaign=locked.campaign,
+        summary=locked.summary,
+    )
+    locked.job = job
+    _handled(locked, actor, Booking.Status.ACCEPTED)
+    locked.save(update_fields=["job", "status", "handled_by", "handled_at", "updated_at"])
+    AuditEntry.record(
+        actor=actor, entity="booking", entity_id=locked.pk, action="accepted", changes={"job": job.pk}
+    )
+    webhook_notify(
+        integration=locked.integration, event="booking.accepted", payload=booking_event_payload(locked)
+    )
+    return job
+
+
+@transaction.atomic
+def booking_convert(
+    *,
+    actor: Actor,
+    booking: Booking,
+    campaign: Campaign | None = None,
+    assignee: Employee | None = None,
+    follow_up_on: date | None = None,
+) -> Lead:
+    """Turn a booking into an open marketing lead for follow-up."""
+    actor.require(Perm.WORK_LEADS)
+    locked = _lock_new(booking)
+    campaign = campaign or locked.campaign
+    if campaign is None:
+        raise invalid(
+            "campaign_id",
+            "the booking names no campaign; pick one (or add a campaign rule to its integration)",
+        )
+    result = lead_capture(
+        actor=actor,
+        type=Lead.Type.MARKETING,
+        contact=Contact(
+            name=locked.name,
+            phone=locked.phone,
+            email=locked.email,
+            street=locked.street,
+            unit=locked.unit,
+            city=locked.city,
+            state=locked.state,
+            zip=locked.zip,
+        ),
+        campaign=campaign,
+        booking=locked,
+        summary=locked.summary,
+        business_unit=locked.business_unit,
+        job_type=locked.job_type,
+        priority=locked.priority,
+        assignee=assignee,
+        follow_up_on=follow_up_on,
+        with_matches=False,
+    )
+    if locked.campaign_id is None:
+        locked.campaign = campaign
+    _handled(locked, actor, Booking.Status.CONVERTED)
+    locked.save(update_fields=["campaign", "status", "handled_by", "handled_at", "updated_at"])
+    AuditEntry.record(
+        actor=actor,
+        entity="booking",
+        entity_id=locked.pk,
+        action="converted",
+        changes={"lead": result.lead.pk},
+    )
+    webhook_notify(
+        integration=locked.integration,
+        event="booking.converted",
+        payload=booking_event_payload(locked, lead=result.lead),
+    )
+    return result.lead
+
+
+@transaction.atomic
+def booking_dismiss(*, actor: Actor, booking: Booking, reason: CallReason | None, note: str = "") -> Booking:
+    """Close a booking without work, naming why (DESIGN.md rule 2)."""
+    actor.require(Perm.WORK_LEADS)
+    if reason is None:
+        raise invalid("reason_id", "is required to dismiss a booking")
+    if not reason.active:
+        raise invalid("reason_id", f"'{reason}' is inactive", code="inactive_reference")
+    locked = _lock_new(booking)
+    locked.dismiss_reason = reason
+    locked.dismiss_note = note.strip()
+    _handled(locked, actor, Booking.Status.DISMISSED)
+    locked.save(
+        update_fields=["dismiss_reason", "dismiss_note", "status", "handled_by", "handled_at", "updated_at"]
+    )
+    AuditEntry.record(
+        actor=actor,
+        entity="booking",
+        entity_id=locked.pk,
+        action="dismissed",
+        changes={"reason": reason.name, "note": locked.dismiss_note},
+    )
+    webhook_notify(
+        integration=locked.integration, event="booking.dismissed", payload=booking_event_payload(locked)
+    )
+    return locked
+
+
+# --- status webhooks ---------------------------------------------------------
+
+
+def booking_event_payload(booking: Booking, *, lead: Lead | None = None) -> dict[str, Any]:
+    """What a partner learns about its booking: ids and outcome, no internals."""
+    job = booking.job
+    return {
+        "booking": {
+            "id": booking.pk,
+            "external_id": booking.external_id,
+            "channel": booking.channel,
+            "status": booking.status,
+            "job": {"id": job.pk, "number": job.number, "start": job.start.isoformat() if job.start else None}
+            if job is not None
+            else None,
+            "lead_id": lead.pk if lead is not None else None,
+            "dismiss_reason": booking.dismiss_reason.name if booking.dismiss_reason else None,
+            "dismiss_note": booking.dismiss_note,
+        }
+    }
+
+
+def webhook_notify(
+    *, integration: Integration, event: str, payload: dict[str, Any]
+) -> WebhookDelivery | None:
+    """Queue a signed POST of ``payload`` to the integration's webhook URL.
+
+    The first attempt's row and its task are written in the caller's
+    transaction: if the change rolls back, nobody is told about it. Returns
+    ``None`` when the integration has no webhook URL. Leads that came from an
+    integration call this too (events ``lead.converted`` / ``lead.dismissed``).
+    """
+    if not integration.webhook_url:
+        return None
+    from bookings.tasks import webhook_schedule
+
+    delivery = WebhookDelivery.objects.create(
+        integration=integration, event=event, payload=payload, url=integration.webhook_url
+    )
+    webhook_schedule(delivery, run_after=None)
+    return delivery
+
+
+# --- the public form's rate limit -------------------------------------------
+
+FORM_RATE_LIMIT = 10
+FORM_RATE_WINDOW = timedelta(hours=1)
+
+
+def _client_key(ip: str) -> str:
+    # The raw address is personal data we do not need; a keyed hash still counts it.
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def public_form_throttle(*, client_ip: str) -> None:
+    """Count a submission from this client; 429 past the limit per window
+    (``LEADLINE_BOOKING_FORM_RATE`` = (submissions, seconds))."""
+    limit, seconds = getattr(
+        settings, "LEADLINE_BOOKING_FORM_RATE", (FORM_RATE_LIMIT, int(FORM_RATE_WINDOW.total_seconds()))
+    )
+    now = timezone.now()
+    client = _client_key(client_ip)
+    PublicFormHit.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    recent = PublicFormHit.objects.filter(client=client, at__gte=now - timedelta(seconds=seconds)).count()
+    if recent >= limit:
+        raise DomainError(
+            "Too many booking requests from this address. Please call us or try again later.",
+            code="rate_limited",
+            status=429,
+        )
+    PublicFormHit.objects.create(client=client)
+
+
+# --- the public online booking form ----------------------------------------
+
+WINDOWS: dict[str, tuple[str, time | None]] = {
+    "morning": ("Morning (8am–12pm)", time(8, 0)),
+    "afternoon": ("Afternoon (12–4pm)", time(12, 0)),
+    "evening": ("Evening (4–7pm)", time(16, 0)),
+    "any": ("Any time", None),
+}
+PUBLIC_REQUIRED = ("name", "phone", "street", "city", "zip")
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    """What a member of the public typed into the booking form."""
+
+    token: str
+    job_type_id: int | None
+    description: str
+    name: str
+    phone: str
+    email: str
+    street: str
+    unit: str
+    city: str
+    state: str
+    zip: str
+    preferred_date: date | None
+    window: str
+
+
+def booking_public_submit(
+    *, integration: Integration, client_ip: str, request: PublicRequest, attribution: Mapping[str, str]
+) -> Received:
+    """Rate-limit, check what a visitor must give us to call back and visit,
+    and record the booking. The form's token is its external id, so a double
+    click or a refresh makes one booking."""
+    public_form_throttle(client_ip=client_ip)
+    errors = [
+        FieldError(name, "is required") for name in PUBLIC_REQUIRED if not str(getattr(request, name)).strip()
+    ]
+    if request.window not in WINDOWS:
+        errors.append(FieldError("window", "pick a time window"))
+    if request.preferred_date is not None and request.preferred_date < timezone.localdate():
+        errors.append(FieldError("preferred_date", "must be today or later"))
+    job_type = None
+    if request.job_type_id is not None:
+        job_type = JobType.objects.filter(pk=request.job_type_id, active=True).first()
+        if job_type is None:
+            errors.append(FieldError("job_type_id", "pick a service from the list"))
+    collect(errors)
+
+    label, starts = WINDOWS[request.window]
+    requested_start = None
+    if request.preferred_date is not None:
+        requested_start = timezone.make_aware(datetime.combine(request.preferred_date, starts or time(8, 0)))
+    units = list(job_type.business_units.filter(active=True)[:2]) if job_type else []
+    return booking_receive(
+        integration=integration,
+        external_id=f"form:{request.token}",
+        channel=Booking.Channel.ONLINE,
+        contact=Contact(
+            name=request.name,
+            phone=request.phone,
+            email=request.email,
+            street=request.street,
+            unit=request.unit,
+            city=request.city,
+            state=request.state,
+            zip=request.zip,
+        ),
+        requested_start=requested_start,
+        requested_window=label,
+        summary=request.description,
+        # A service offered by one business unit names it; otherwise the CSR picks.
+        business_unit_id=units[0].pk if len(units) == 1 else None,
+        job_type_id=job_type.pk if job_type else None,
+        attribution=attribution,
+        raw_payload={
+            "form": {k: str(v) if v is not None else None for k, v in request.__dict__.items()},
+            "attribution": dict(attribution),
+        },
+    )

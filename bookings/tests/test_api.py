@@ -1,0 +1,204 @@
+import pytest
+
+from accounts.models import ApiKey
+from accounts.tests.factories import IntegrationFactory
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory, CampaignRuleFactory
+from catalog.tests.factories import CampaignFactory
+from conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+def body(**overrides):
+    data = {
+        "external_id": "angi-1001",
+        "channel": "partner",
+        "contact": {
+            "name": "Dana Reyes",
+            "phone": "(512) 555-0142",
+            "email": "Dana@Example.com",
+            "street": "12 Oak St",
+            "city": "Austin",
+            "state": "TX",
+            "zip": "78701",
+        },
+        "summary": "Water heater leaking",
+        "requested_window": "8-12",
+        "attribution": {"utm_source": "google", "utm_medium": "cpc", "gclid": "abc123"},
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_num_queries):
+    campaign = CampaignFactory()
+    with django_assert_max_num_queries(10):
+        r = integration_api.post("/bookings", body(campaign_id=campaign.pk))
+    assert r.status_code == 201, r.content
+    data = r.json()
+    assert data["status"] == "new" and data["marker"] == "Lead"
+    assert data["contact"]["phone"] == "+15125550142"
+    assert data["contact"]["email"] == "dana@example.com"
+    assert data["attribution"]["gclid"] == "abc123"
+    booking = Booking.objects.get()
+    assert booking.integration == integration_api.integration
+    assert booking.campaign == campaign
+    assert booking.raw_payload["external_id"] == "angi-1001"
+
+
+def test_it_returns_the_same_booking_when_re_sent(integration_api, django_assert_max_num_queries):
+    first = integration_api.post("/bookings", body())
+    assert first.status_code == 201
+    with django_assert_max_num_queries(6):
+        again = integration_api.post("/bookings", body(summary="changed"))
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["summary"] == "Water heater leaking"
+    assert Booking.objects.count() == 1
+
+
+def test_it_keeps_external_ids_apart_per_integration(integration_api):
+    other = IntegrationFactory()
+    _, raw = ApiKey.issue(integration=other)
+    assert integration_api.post("/bookings", body()).status_code == 201
+    assert ApiClient(raw, integration=other).post("/bookings", body()).status_code == 201
+    assert Booking.objects.count() == 2
+
+
+def test_it_names_the_bad_fields(integration_api):
+    bad = body(channel="fax", contact={"name": "X", "phone": "12", "email": "nope"})
+    r = integration_api.post("/bookings", bad)
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"channel"}
+    r = integration_api.post("/bookings", body(contact={"name": "X", "phone": "12", "email": "nope"}))
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"contact.phone", "contact.email"}
+    r = integration_api.post("/bookings", body(contact={"name": "No way to reach"}))
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"contact.phone", "contact.email"}
+    r = integration_api.post("/bookings", body(campaign_id=999999))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "campaign_id"
+    r = integration_api.post("/bookings", {"contact": {}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "external_id"
+    assert not Booking.objects.exists()
+
+
+def test_it_refuses_malformed_json(integration_api):
+    r = integration_api.post("/bookings", raw=b'{"external_id": ')
+    assert r.status_code == 400
+    assert r.json()["code"] == "malformed"
+    assert not Booking.objects.exists()
+
+
+def test_it_refuses_an_oversized_body(integration_api):
+    r = integration_api.post("/bookings", body(junk="x" * 70_000))
+    assert r.status_code == 413
+    assert r.json()["code"] == "too_large"
+    assert not Booking.objects.exists()
+
+
+def test_it_refuses_a_body_over_the_site_limit(integration_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = integration_api.post("/bookings", body(summary="x" * 2000))
+    assert r.status_code == 413
+    assert not Booking.objects.exists()
+
+
+def test_it_resolves_the_campaign_from_utm_rules(integration_api):
+    integration = integration_api.integration
+    facebook = CampaignRuleFactory(integration=integration, position=1, utm_source="facebook")
+    google = CampaignRuleFactory(integration=integration, position=2, utm_source="Google", utm_medium="cpc")
+    fallback = CampaignRuleFactory(integration=integration, position=3)
+    r = integration_api.post("/bookings", body())
+    assert r.json()["campaign_id"] == google.campaign_id
+    r = integration_api.post("/bookings", body(external_id="2", attribution={"utm_source": "facebook"}))
+    assert r.json()["campaign_id"] == facebook.campaign_id
+    r = integration_api.post("/bookings", body(external_id="3", attribution={}))
+    assert r.json()["campaign_id"] == fallback.campaign_id
+    named = CampaignFactory()
+    r = integration_api.post("/bookings", body(external_id="4", campaign_id=named.pk))
+    assert r.json()["campaign_id"] == named.pk
+
+
+def test_it_needs_an_integration_key_to_post(csr_api, anon_api):
+    assert csr_api.post("/bookings", body()).status_code == 403
+    assert anon_api.post("/bookings", body()).status_code == 401
+    assert not Booking.objects.exists()
+
+
+def test_it_hides_another_integrations_booking(integration_api):
+    theirs = BookingFactory()
+    mine = BookingFactory(integration=integration_api.integration)
+    assert integration_api.get(f"/bookings/{theirs.pk}").status_code == 403
+    assert integration_api.get(f"/bookings/{mine.pk}").status_code == 200
+    listed = integration_api.get("/bookings").json()["items"]
+    assert [b["id"] for b in listed] == [mine.pk]
+    for action in ("accept", "convert", "dismiss"):
+        assert integration_api.post(f"/bookings/{mine.pk}/{action}", {"reason_id": 1}).status_code == 403
+    assert Booking.objects.get(pk=mine.pk).status == "new"
+
+
+def test_it_lists_bookings_for_staff_with_filters(csr_api, api_as):
+    old = BookingFactory(channel="email")
+    new = BookingFactory()
+    BookingFactory(
+        status="dismissed",
+        dismiss_reason=__import__("catalog.tests.factories").tests.factories.CallReasonFactory(),
+    )
+    r = csr_api.get("/bookings", {"status": "new"})
+    assert [b["id"] for b in r.json()["items"]] == [new.pk, old.pk]
+    r = csr_api.get("/bookings", {"channel": "email"})
+    assert [b["id"] for b in r.json()["items"]] == [old.pk]
+    r = csr_api.get("/bookings", {"status": "new", "limit": 1})
+    page2 = csr_api.get("/bookings", {"status": "new", "limit": 1, "cursor": r.json()["next_cursor"]})
+    assert [b["id"] for b in page2.json()["items"]] == [old.pk]
+    assert api_as("technician").get("/bookings").status_code == 403
+
+
+def test_it_reads_email_into_a_booking_once(integration_api):
+    raw = (
+        b"From: Pat Moreno <pat@example.com>\r\n"
+        b"To: service@acme-hvac.test\r\n"
+        b"Subject: Furnace making noise\r\n"
+        b"Message-ID: <abc-123@mail.example.com>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Hi, our furnace bangs when it starts. Call me at 512-555-0199.\r\nPat\r\n"
+    )
+    client = integration_api.client
+    headers = {"Authorization": f"Bearer {integration_api.key}"}
+    r = client.post("/api/v1/inbound-email", data=raw, content_type="message/rfc822", headers=headers)
+    assert r.status_code == 201, r.content
+    data = r.json()
+    assert data["channel"] == "email"
+    assert data["contact"] == {
+        **data["contact"],
+        "name": "Pat Moreno",
+        "email": "pat@example.com",
+        "phone": "+15125550199",
+    }
+    assert data["summary"].startswith("Furnace making noise\n\nHi, our furnace bangs")
+    again = client.post("/api/v1/inbound-email", data=raw, content_type="message/rfc822", headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == data["id"]
+    booking = Booking.objects.get()
+    assert booking.external_id == "abc-123@mail.example.com"
+    assert "Furnace making noise" in booking.raw_payload["rfc822"]
+
+
+def test_it_refuses_an_empty_email(integration_api):
+    r = integration_api.client.post(
+        "/api/v1/inbound-email",
+        data=b"",
+        content_type="message/rfc822",
+        headers={"Authorization": f"Bearer {integration_api.key}"},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    assert not Booking.objects.exists()
+
+
+def test_it_documents_the_booking_operations(anon_api):
+    paths = anon_api.get("/openapi.json").json()["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/bookings"])
+    assert "message/rfc822" in paths["/api/v1/inbound-email"]["post"]["requestBody"]["content"]
+    for action in ("accept", "convert", "dismiss"):
+        assert "post" in paths[f"/api/v1/bookings/{{booking_id}}/{action}"]

@@ -32,7 +32,7 @@ from calls.services import (
 )
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from core.api import actor, responses
-from core.errors import invalid, not_found
+from core.errors import DomainError, FieldError, invalid, not_found
 from core.pagination import keyset_page
 from core.phones import normalize_phone
 from core.refs import resolve, resolve_many
@@ -303,19 +303,34 @@ def _lead_details(payload: CallLeadIn) -> LeadDetails:
     )
 
 
+def _under_lead(exc: DomainError) -> DomainError:
+    """The lead's field errors named where they are in this body (``lead.contact.phone``)."""
+    if not exc.errors:
+        return exc
+    errors = [
+        e if e.field in ("call_reason_id", "call_id") else FieldError(f"lead.{e.field}", e.message)
+        for e in exc.errors
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return DomainError(detail, code=exc.code, errors=errors, status=exc.status)
+
+
 @router.post("/calls/{call_id}/close", response=responses({200: CloseOut}))
 def close_call(request: HttpRequest, call_id: int, payload: CloseIn) -> dict[str, Any]:
     """Close with a call reason; ``lead`` captures a lead (lead reasons only).
     Closing without a location is allowed and said in ``warnings``."""
     call = _call(request, call_id)
     details = _lead_details(payload.lead) if payload.lead is not None else None
-    result = call_close(
-        actor=actor(request),
-        call=call,
-        call_reason=resolve(CallReason, payload.call_reason_id, "call_reason_id", require_active=False),
-        lead=details,
-        confirm_without_location=payload.confirm_without_location,
-    )
+    try:
+        result = call_close(
+            actor=actor(request),
+            call=call,
+            call_reason=resolve(CallReason, payload.call_reason_id, "call_reason_id", require_active=False),
+            lead=details,
+            confirm_without_location=payload.confirm_without_location,
+        )
+    except DomainError as exc:
+        raise _under_lead(exc) from None
     return {
         "call": result.call,
         "lead": result.lead,

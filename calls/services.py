@@ -373,9 +373,11 @@ class CloseResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def close_needs_location_confirmation(*, call: Call, details: LeadDetails | None) -> bool:
+def close_needs_location_confirmation(
+    *, call: Call, details: LeadDetails | None, location: Location | None = None
+) -> bool:
     """Rule 3: closing without a location record asks first (and then allows it)."""
-    return call.location_id is None and (details is None or details.location is None)
+    return call.location_id is None and location is None and (details is None or details.location is None)
 
 
 def _capture(*, actor: Actor, call: Call, reason: CallReason, details: LeadDetails) -> tuple[Lead, list[str]]:
@@ -413,6 +415,7 @@ def call_close(
     call: Call,
     call_reason: CallReason | None,
     lead: LeadDetails | None = None,
+    location: Location | None = None,
     confirm_without_location: bool = False,
 ) -> CloseResult:
     """Close a call with its reason, capturing a lead when the reason is a lead.
@@ -434,6 +437,8 @@ def call_close(
         raise invalid("call_reason_id", f"'{call_reason}' is not a lead reason, so no lead can be captured")
     warnings: list[str] = []
     captured: Lead | None = None
+    if location is not None:
+        locked.location, locked.customer = location, location.customer
     if lead is not None:
         captured, warnings = _capture(actor=actor, call=locked, reason=call_reason, details=lead)
     elif locked.location_id is None:

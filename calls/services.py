@@ -126,7 +126,7 @@ def _agent(agent_id: int | None) -> Employee:
 
 def _locked_call(*, provider: Integration, provider_call_id: str) -> Call | None:
     return (
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(of=("self",))
         .select_related("call_reason")
         .filter(provider=provider, provider_call_id=provider_call_id)
         .first()
@@ -325,7 +325,7 @@ def call_accept(*, actor: Actor, call: Call, takeover: bool = False) -> Call:
     employee = actor.employee
     if employee is None:
         raise forbidden("Only an employee can take a call.")
-    locked = Call.objects.select_for_update().select_related("call_reason", "lead").get(pk=call.pk)
+    locked = _lock(call)
     if locked.closed_at is not None or locked.ended_at is not None:
         raise conflict("This call has already ended.", code="call_ended")
     if locked.accepted_by_id == employee.pk:
@@ -426,7 +426,7 @@ def call_close(
     ``close_needs_location_confirmation``.
     """
     actor.require(Perm.WORK_LEADS)
-    locked = Call.objects.select_for_update().select_related("call_reason", "lead").get(pk=call.pk)
+    locked = _lock(call)
     if locked.closed_at is not None:
         raise conflict("This call is already closed.", code="call_closed")
     if call_reason is None:
@@ -464,7 +464,7 @@ def call_capture_lead(
 ) -> tuple[Lead, list[str]]:
     """Capture a lead from a call after it was closed (the Leads tab's Capture lead)."""
     actor.require(Perm.WORK_LEADS)
-    locked = Call.objects.select_for_update().select_related("call_reason", "lead").get(pk=call.pk)
+    locked = _lock(call)
     if locked.lead_id is not None:
         raise conflict(f"This call already has lead {locked.lead_id}.", code="call_has_lead")
     reason = call_reason or locked.call_reason
@@ -502,7 +502,7 @@ def call_book_job(
 ) -> Job:
     """Book a job from a call: the job keeps the call's campaign and the call becomes ``booked``."""
     actor.require(Perm.BOOK_JOBS)
-    locked = Call.objects.select_for_update().select_related("call_reason", "lead").get(pk=call.pk)
+    locked = _lock(call)
     if locked.job_id is not None:
         raise conflict(f"Job {locked.job_id} is already booked from this call.", code="call_booked")
     job = job_book(
@@ -546,7 +546,7 @@ def call_book_job(
 def call_excuse(*, actor: Actor, call: Call, note: str) -> Call:
     """A manager excuses a finished call: it leaves the queue and counts as excused."""
     actor.require(Perm.EXCUSE_CALLS)
-    locked = Call.objects.select_for_update().select_related("call_reason", "lead").get(pk=call.pk)
+    locked = _lock(call)
     if not note.strip():
         raise invalid("note", "say why the call is excused")
     if locked.ended_at is None:
@@ -576,7 +576,7 @@ def call_excuse(*, actor: Actor, call: Call, note: str) -> Call:
 def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | None, note: str = "") -> Call:
     """Take a call off the Leads tab with a reason (no follow-up will come of it)."""
     actor.require(Perm.WORK_LEADS)
-    locked = Call.objects.select_for_update().select_related("lead").get(pk=call.pk)
+    locked = Call.objects.select_for_update(of=("self",)).select_related("lead").get(pk=call.pk)
     if reason is None:
         raise invalid("reason_id", "say why the follow-up is dismissed")
     if locked.follow_up_at is None or locked.follow_up_resolved_at is not None:
@@ -596,7 +596,7 @@ def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | Non
 def call_back_attempt(*, actor: Actor, call: Call, outcome: str = "", note: str = "") -> Call:
     """Log a call-back attempt; the call stays on the Leads tab until it is resolved."""
     actor.require(Perm.WORK_LEADS)
-    locked = Call.objects.select_for_update().select_related("lead").get(pk=call.pk)
+    locked = Call.objects.select_for_update(of=("self",)).select_related("lead").get(pk=call.pk)
     now = timezone.now()
     locked.callback_attempts += 1
     locked.last_callback_at = now
@@ -612,6 +612,11 @@ def call_back_attempt(*, actor: Actor, call: Call, outcome: str = "", note: str 
         )
     _audit(actor, locked, "called_back", {"attempt": locked.callback_attempts, "outcome": outcome})
     return locked
+
+
+def _lock(call: Call) -> Call:
+    # Only the call's own row is locked: PostgreSQL refuses FOR UPDATE on nullable joined rows.
+    return Call.objects.select_for_update(of=("self",)).select_related("call_reason", "lead").get(pk=call.pk)
 
 
 def _resolve_follow_up(call: Call, *, resolution: str, note: str) -> None:

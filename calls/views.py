@@ -121,6 +121,8 @@ def _panel_context(
         values.update({k: form.get(k, "") for k in form})
     reason = next((r for r in reasons if str(r.pk) == str(values.get("call_reason_id", ""))), None)
     business_unit = call.campaign.business_unit if call.campaign else None
+    if business_unit is not None:
+        values.setdefault("business_unit_id", str(business_unit.pk))
     locations = [loc for c in matches.customers for loc in c.locations.all()]
     return {
         "call": call,

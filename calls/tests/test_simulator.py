@@ -27,7 +27,7 @@ def test_it_sends_a_realistic_stream_through_the_events_api():
     dialled = set(calls.values_list("to_number", flat=True))
     assert set(numbers) <= dialled
     assert calls.filter(unknown_tracking_number=True).exists()
-    long_abandoned = [c for c in calls.filter(classification="abandoned") if c.duration_seconds > 60]
+    long_abandoned = [c for c in calls.filter(classification="abandoned") if (c.duration_seconds or 0) > 60]
     assert long_abandoned and Lead.objects.filter(type="abandoned_call").exists()
     assert all(c.lead_id for c in long_abandoned)
     assert calls.filter(classification="booked", job__isnull=False).exists()

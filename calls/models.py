@@ -59,6 +59,21 @@ class Call(models.Model):
         "accounts.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     excuse_note = models.TextField(blank=True)
+    # The lead captured from this call or, for a repeat abandoned call, the
+    # open abandoned-call lead it was folded into (Lead.call points only at
+    # the call a lead was first captured from).
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls_linked"
+    )
+    # The dashboard's Leads tab: set when the call enters the queue (an
+    # abandoned call that made a lead, an unbooked call), bumped when a repeat
+    # caller folds in, so "newest first" is one indexed range scan.
+    follow_up_at = models.DateTimeField(null=True, blank=True)
+    follow_up_resolved_at = models.DateTimeField(null=True, blank=True)
+    follow_up_resolution = models.CharField(max_length=20, blank=True)
+    follow_up_note = models.TextField(blank=True)
+    callback_attempts = models.PositiveSmallIntegerField(default=0)
+    last_callback_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,6 +101,17 @@ class Call(models.Model):
             models.Index(fields=["from_number", "-created_at"]),
             models.Index(fields=["campaign", "created_at"]),
             models.Index(fields=["accepted_by", "-created_at"]),
+            models.Index(
+                fields=["-follow_up_at", "-id"],
+                name="call_follow_up_queue",
+                condition=models.Q(follow_up_at__isnull=False, follow_up_resolved_at__isnull=True),
+            ),
+            # Incoming bubbles: ringing, not yet answered or ended.
+            models.Index(
+                fields=["-rang_at"],
+                name="call_ringing",
+                condition=models.Q(accepted_at__isnull=True, ended_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -182,7 +182,9 @@ def lead_capture(
         message = "a phone or an email is required when no customer is linked"
         errors += [FieldError("contact.phone", message), FieldError("contact.email", message)]
     if call is not None:
-        if call_reason is None:
+        if type == Lead.Type.ABANDONED_CALL:
+            pass  # made by the system from a call nobody answered: no CSR chose a reason
+        elif call_reason is None:
             errors.append(FieldError("call_reason_id", "is required to capture a lead from a call"))
         elif not call_reason.is_lead or not call_reason.active:
             errors.append(

@@ -1,0 +1,45 @@
+"""A CSR answers a bubble, captures a lead and closes without a location."""
+
+from __future__ import annotations
+
+from accounts.models import Role
+from calls.models import Call
+from calls.tests.factories import ring
+from catalog.tests.factories import BookingGuideFactory, CallReasonFactory, TrackingNumberFactory
+from conftest import make_employee
+from leads.models import Lead
+
+
+def test_it_takes_a_call_from_its_bubble_to_a_lead_without_a_location(page, login):
+    csr = make_employee(Role.CSR, name="Casey Rivera")
+    tracking = TrackingNumberFactory(number="+15125550100")
+    reason = CallReasonFactory(name="Wants a quote", is_lead=True)
+    BookingGuideFactory(name="Lead call", script="Ask what the system is doing.")
+    login(csr.user.username)
+    page.goto("/calls/")
+    assert page.get_by_text("No calls ringing.").is_visible()
+
+    call = ring(from_number="+15128675309", to_number=tracking.number)
+    bubble = page.get_by_role("button", name="Answer call from (512) 867-5309")
+    bubble.wait_for(timeout=6000)  # the bubble list polls every 2 s
+    bubble.click()
+
+    page.get_by_role("heading", name="Close the call").wait_for()
+    assert page.get_by_text(tracking.campaign.name).first.is_visible()
+    page.get_by_label("Call reason").select_option(str(reason.pk))
+    page.get_by_text("Lead reason").wait_for()
+    page.get_by_label("Name").fill("Pat Doe")
+    page.get_by_label("City").fill("Austin")
+    page.get_by_role("button", name="Capture lead & close").click()
+
+    page.get_by_text("Proceed without a location record?").wait_for()
+    assert page.get_by_label("Name").input_value() == "Pat Doe"
+    assert not Lead.objects.exists()
+    page.get_by_role("button", name="Proceed without a location").click()
+
+    page.get_by_text("captured; call closed").wait_for()
+    lead = Lead.objects.get()
+    assert lead.name == "Pat Doe" and lead.phone == "+15128675309" and lead.location is None
+    assert lead.campaign == tracking.campaign and lead.call_reason == reason
+    call = Call.objects.get(pk=call.pk)
+    assert call.accepted_by == csr and call.closed_at is not None and call.lead == lead

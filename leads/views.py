@@ -47,6 +47,7 @@ from leads.selectors import QUEUE_ORDER, LeadFilters, leads_filtered, leads_for,
 from leads.services import (
     LOCATION_UNCONFIRMED,
     Contact,
+    Matches,
     NewCustomer,
     can_set_lead_on_job,
     lead_add_note,
@@ -374,19 +375,26 @@ def lead_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "ask_location": ask_location,
             "query": request.GET.urlencode(),
+            "matches": _typed_matches(form) if form.is_bound else None,
             **ctx,
         },
     )
+
+
+def _typed_matches(form: CaptureForm) -> Matches:
+    """Who the typed phone or email already belongs to, shown beside the form."""
+    phone = try_normalize_phone(form.data.get("phone", "")) or ""
+    email = form.data.get("email", "").strip().lower()
+    return lead_matches(phone=phone, email=email if "@" in email else "")
 
 
 @login_required
 def capture_matches_hx(request: HttpRequest) -> HttpResponse:
     """Who this might already be, while the CSR is still typing."""
     _actor(request)
-    phone = try_normalize_phone(request.GET.get("phone", "")) or ""
-    email = request.GET.get("email", "").strip().lower()
-    matches = lead_matches(phone=phone, email=email if "@" in email else "")
-    return render(request, "leads/_matches.html", {"matches": matches, "lead": None})
+    return render(
+        request, "leads/_matches.html", {"matches": _typed_matches(CaptureForm(request.GET)), "lead": None}
+    )
 
 
 @login_required

@@ -412,7 +412,9 @@ def job_type_options_hx(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, a: Actor, lead: Lead, **forms: Any) -> HttpResponse:
     timeline = lead_timeline(lead)
-    matches = lead_matches(phone=lead.phone, email=lead.email, exclude_pk=lead.pk)
+    may_work = a.can(Perm.WORK_LEADS)
+    # A technician sees the leads they set, not who else the caller might be.
+    matches = lead_matches(phone=lead.phone, email=lead.email, exclude_pk=lead.pk) if may_work else Matches()
     match_customers = (
         Customer.objects.filter(pk__in=[c.pk for c in matches.customers]).prefetch_related(
             "contacts", Prefetch("locations", queryset=Location.objects.order_by("id"))
@@ -429,7 +431,7 @@ def _detail(request: HttpRequest, a: Actor, lead: Lead, **forms: Any) -> HttpRes
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "dismiss_form": forms.get("dismiss_form") or DismissForm(),
-        "may_work": a.can(Perm.WORK_LEADS),
+        "may_work": may_work,
         "today": _today(),
     }
     return render(request, "leads/detail.html", context, status=400 if forms else 200)
@@ -717,18 +719,18 @@ def _job_lead(request: HttpRequest, job_id: int, *, partial: bool) -> HttpRespon
     else:
         form = JobLeadForm(
             initial={
-                "lead_setting_employee": a.employee,
+                # A technician sets their own leads; the office usually enters one for the job's technician.
+                "lead_setting_employee": a.employee
+                if a.employee is None or a.employee.role == "technician"
+                else job.technician or a.employee,
                 "business_unit": job.business_unit_id,
                 "technician": a.employee if a.employee and a.employee.role == "technician" else None,
             }
         )
     template = "leads/_job_lead_flyout.html" if partial else "leads/job_lead.html"
-    return render(
-        request,
-        template,
-        {"job": job, "form": form, "nav": "jobs"},
-        status=200 if form.is_bound is False or not form.errors else 400,
-    )
+    # htmx swaps only 2xx answers, so the flyout shows its errors with a 200.
+    status = 400 if form.errors and not partial else 200
+    return render(request, template, {"job": job, "form": form, "nav": "jobs"}, status=status)
 
 
 @login_required

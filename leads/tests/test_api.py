@@ -453,3 +453,19 @@ def test_it_lets_a_technician_set_leads_only_from_their_jobs(api_as):
     assert r.status_code == 201, r.content
     assert r.json()["lead"]["lead_setting_employee_id"] == tech.employee.pk
     assert Job.objects.get(pk=r.json()["job"]["id"]).lead_setting_employee == tech.employee
+
+
+def test_it_books_one_job_from_the_flyout_on_a_retry(csr_api):
+    bu, jt = _bu_jt()
+    origin = book_job()
+    body = {
+        "business_unit_id": bu.pk,
+        "job_type_id": jt.pk,
+        "lead_setting_employee_id": csr_api.employee.pk,
+        "book": True,
+    }
+    first = csr_api.post(f"/jobs/{origin.pk}/leads", body, headers={"Idempotency-Key": "flyout-1"})
+    second = csr_api.post(f"/jobs/{origin.pk}/leads", body, headers={"Idempotency-Key": "flyout-1"})
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert Lead.objects.count() == 1 and Job.objects.count() == 2

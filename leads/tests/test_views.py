@@ -218,3 +218,10 @@ def test_it_lists_a_customers_leads_in_the_partial(csr):
         "leads/_customer_leads.html", {"customer": location.customer, "can": {"work_leads": True}}
     )
     assert f"/leads/{lead.pk}/" in html and "Boiler" in html
+
+
+def test_it_shows_flyout_errors_where_htmx_swaps_them(csr):
+    job = book_job()
+    r = csr.post(f"/leads/from-job/{job.pk}/hx/", {"action": "book"})
+    assert r.status_code == 200 and "is required to book the job" in r.content.decode()
+    assert not Lead.objects.exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from core.choices import Priority
 from customers.models import ContactInfo
@@ -58,7 +59,14 @@ class Lead(ContactInfo):
     assignee = models.ForeignKey(
         "accounts.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_leads"
     )
-    follow_up_on = models.DateField(null=True, blank=True)
+    # Never empty, so the Follow Up screen's keyset order (follow_up_on, id) has no NULLs.
+    follow_up_on = models.DateField(default=timezone.localdate)
+    # What the job-generated flyout (or a CSR) planned for the job: kept on a
+    # lead saved for follow-up and carried over when it is converted.
+    technician = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="leads_to_work"
+    )
+    start = models.DateTimeField(null=True, blank=True)
     call_reason = models.ForeignKey(
         "catalog.CallReason", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
     )
@@ -124,6 +132,10 @@ class Lead(ContactInfo):
                 | models.Q(merged_into__isnull=False),
                 name="lead_dismissed_has_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True) | models.Q(status="dismissed"),
+                name="lead_merged_is_dismissed",
+            ),
         ]
         indexes = [
             # Follow Up screen: open leads, overdue first then by follow-up date.
@@ -158,10 +170,18 @@ class LeadActivity(models.Model):
         CALL = "call", "Call"
         SYSTEM = "system", "System"
 
+    class Outcome(models.TextChoices):
+        SPOKE = "spoke", "Spoke with them"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        NO_ANSWER = "no_answer", "No answer"
+        EMAILED = "emailed", "Emailed / texted"
+        CALL_BACK = "call_back", "Asked to call back"
+        NOT_READY = "not_ready", "Not ready yet"
+
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.TextField(blank=True)
-    outcome = models.CharField(max_length=60, blank=True)
+    outcome = models.CharField(max_length=60, blank=True, choices=Outcome.choices)
     next_follow_up_on = models.DateField(null=True, blank=True)
     pinned = models.BooleanField(default=False)
     call = models.ForeignKey("calls.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.actor import Actor
@@ -18,15 +20,18 @@ from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
 from core.choices import Priority
-from core.errors import DomainError, FieldError, collect, forbidden, invalid
+from core.errors import DomainError, FieldError, collect, conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
 from customers.models import Customer, Location
-from customers.services import customers_matching
+from customers.services import address_errors, customer_create, customers_matching, location_add
 from jobs.models import Job
+from jobs.services import _check_technician as check_technician
+from jobs.services import job_book
 from leads.models import Lead, LeadActivity
 
 MATCH_LIMIT = 5
+LOCATION_UNCONFIRMED = "location_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -120,15 +125,33 @@ def lead_matches(*, phone: str, email: str, exclude_pk: int | None = None) -> Ma
     )
 
 
+def can_set_lead_on_job(actor: Actor, job: Job) -> bool:
+    """The Job screen's "Lead" action: the office on any job, a technician on their own."""
+    if actor.can(Perm.WORK_LEADS):
+        return True
+    return (
+        actor.can(Perm.SET_LEADS_ON_OWN_JOBS)
+        and actor.employee is not None
+        and job.technician_id == actor.employee.pk
+    )
+
+
+def lead_visible(actor: Actor, lead: Lead) -> bool:
+    """The office sees every lead; a technician sees the leads they set."""
+    if actor.can(Perm.WORK_LEADS):
+        return True
+    return (
+        actor.can(Perm.SET_LEADS_ON_OWN_JOBS)
+        and actor.employee is not None
+        and lead.lead_setting_employee_id == actor.employee.pk
+    )
+
+
 def _check_capture_permission(actor: Actor, *, type: str, origin_job: Job | None) -> None:
     if actor.integration is not None or actor.can(Perm.WORK_LEADS):
         return
     if type == Lead.Type.JOB_GENERATED and actor.can(Perm.SET_LEADS_ON_OWN_JOBS):
-        if (
-            origin_job is not None
-            and actor.employee is not None
-            and origin_job.technician_id == actor.employee.pk
-        ):
+        if origin_job is not None and can_set_lead_on_job(actor, origin_job):
             return
         raise forbidden("A technician may create leads only from jobs assigned to them.")
     raise forbidden("Your role may not capture leads.")
@@ -155,6 +178,9 @@ def lead_capture(
     assignee: Employee | None = None,
     origin_job: Job | None = None,
     lead_setting_employee: Employee | None = None,
+    technician: Employee | None = None,
+    start: datetime | None = None,
+    confirm_without_location: bool = True,
     with_matches: bool = True,
 ) -> CaptureResult:
     """Capture a lead with whatever is known (DESIGN.md rules 1–3).
@@ -162,7 +188,11 @@ def lead_capture(
     A way to reach the person (phone or email) is required unless a customer
     is linked; missing name/phone/city and a missing location are warnings.
     From a call, the call reason must be an active lead reason and the
-    campaign defaults to the call's.
+    campaign defaults to the call's. A page passes
+    ``confirm_without_location=False`` until the CSR has answered "proceed
+    without a location record?": once everything else is valid, a missing
+    location is then a 422 with code ``location_unconfirmed`` (rule 3); the
+    API accepts it and warns.
     """
     _check_capture_permission(actor, type=type, origin_job=origin_job)
     if type not in Lead.Type.values:
@@ -209,6 +239,12 @@ def lead_capture(
         errors.append(FieldError("priority", f"must be one of {', '.join(Priority.values)}"))
     collect(errors)
     job_type_check(job_type=job_type, business_unit=business_unit)
+    if location is None and not confirm_without_location:
+        raise DomainError(
+            "Proceed without a location record?",
+            code=LOCATION_UNCONFIRMED,
+            errors=[FieldError("confirm_without_location", "Proceed without a location record?")],
+        )
 
     lead = Lead.objects.create(
         type=type,
@@ -227,6 +263,8 @@ def lead_capture(
         assignee=assignee,
         follow_up_on=follow_up_on or timezone.localdate(),
         call_reason=call_reason,
+        technician=technician,
+        start=start,
         created_by=actor.employee,
         created_by_integration=actor.integration,
     )
@@ -270,3 +308,591 @@ def lead_add_activity(
         by=actor.employee,
         by_label=actor.label,
     )
+
+
+# --- after capture: the follow-up life cycle (DESIGN.md rule 8) ---------------------------------
+
+
+def _locked(lead: Lead) -> Lead:
+    """The lead's row, locked until the transaction ends, so two CSRs acting on
+    it at once are serialised and the second sees what the first did."""
+    return Lead.objects.select_for_update().get(pk=lead.pk)
+
+
+def _require_open(lead: Lead, doing: str) -> None:
+    if lead.status != Lead.Status.OPEN:
+        where = f" (merged into lead {lead.merged_into_id})" if lead.merged_into_id else ""
+        raise conflict(
+            f"Lead {lead.pk} is {lead.status}{where}; only an open lead can be {doing}.", "lead_not_open"
+        )
+
+
+def _first_response(lead: Lead) -> list[str]:
+    if lead.first_response_at is None:
+        lead.first_response_at = timezone.now()
+        return ["first_response_at"]
+    return []
+
+
+def _system(actor: Actor, lead: Lead, text: str) -> LeadActivity:
+    return lead_add_activity(actor=actor, lead=lead, kind=LeadActivity.Kind.SYSTEM, text=text)
+
+
+@transaction.atomic
+def lead_follow_up(
+    *, actor: Actor, lead: Lead, note: str = "", outcome: str = "", next_follow_up_on: date | None = None
+) -> LeadActivity:
+    """Record a follow-up attempt; the next date moves the lead in the Follow Up queue."""
+    actor.require(Perm.WORK_LEADS)
+    errors: list[FieldError] = []
+    if outcome and outcome not in LeadActivity.Outcome.values:
+        errors.append(FieldError("outcome", f"must be one of {', '.join(LeadActivity.Outcome.values)}"))
+    if not note.strip() and not outcome:
+        errors.append(FieldError("note", "write what happened or pick an outcome"))
+    if next_follow_up_on is not None and next_follow_up_on < timezone.localdate():
+        errors.append(FieldError("next_follow_up_on", "is in the past"))
+    collect(errors)
+    locked = _locked(lead)
+    _require_open(locked, "followed up")
+    fields = _first_response(locked)
+    if next_follow_up_on is not None:
+        locked.follow_up_on = next_follow_up_on
+        fields.append("follow_up_on")
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    AuditEntry.record(
+        actor=actor,
+        entity="lead",
+        entity_id=locked.pk,
+        action="followed_up",
+        changes={"outcome": outcome, "next_follow_up_on": str(next_follow_up_on or "")},
+    )
+    return lead_add_activity(
+        actor=actor,
+        lead=locked,
+        kind=LeadActivity.Kind.FOLLOW_UP,
+        text=note,
+        outcome=outcome,
+        next_follow_up_on=next_follow_up_on,
+    )
+
+
+@transaction.atomic
+def lead_add_note(*, actor: Actor, lead: Lead, text: str, pinned: bool = False) -> LeadActivity:
+    """A note on the timeline; pinned notes stay on top (allowed on closed leads too)."""
+    actor.require(Perm.WORK_LEADS)
+    if not text.strip():
+        raise invalid("text", "is required")
+    AuditEntry.record(
+        actor=actor, entity="lead", entity_id=lead.pk, action="noted", changes={"pinned": pinned}
+    )
+    return lead_add_activity(actor=actor, lead=lead, kind=LeadActivity.Kind.NOTE, text=text, pinned=pinned)
+
+
+@transaction.atomic
+def lead_pin_note(*, actor: Actor, note: LeadActivity, pinned: bool) -> LeadActivity:
+    actor.require(Perm.WORK_LEADS)
+    if note.kind != LeadActivity.Kind.NOTE:
+        raise invalid("pinned", "only notes can be pinned")
+    note.pinned = pinned
+    note.save(update_fields=["pinned"])
+    AuditEntry.record(
+        actor=actor,
+        entity="lead",
+        entity_id=note.lead_id,
+        action="pinned" if pinned else "unpinned",
+        changes={"activity": note.pk},
+    )
+    return note
+
+
+def _dismiss_reason_check(reason: CallReason | None) -> CallReason:
+    if reason is None:
+        raise invalid("reason_id", "a dismissed lead needs a reason")
+    if not reason.active:
+        raise invalid("reason_id", f"'{reason}' is inactive")
+    return reason
+
+
+@transaction.atomic
+def lead_dismiss(*, actor: Actor, lead: Lead, reason: CallReason | None, note: str = "") -> Lead:
+    actor.require(Perm.WORK_LEADS)
+    reason = _dismiss_reason_check(reason)
+    locked = _locked(lead)
+    _require_open(locked, "dismissed")
+    locked.status = Lead.Status.DISMISSED
+    locked.dismiss_reason = reason
+    locked.dismiss_note = note.strip()
+    locked.dismissed_at = timezone.now()
+    locked.save(update_fields=["status", "dismiss_reason", "dismiss_note", "dismissed_at", "updated_at"])
+    AuditEntry.record(
+        actor=actor, entity="lead", entity_id=locked.pk, action="dismissed", changes={"reason": reason.name}
+    )
+    _system(
+        actor,
+        locked,
+        f"Dismissed: {reason.name}" + (f" — {locked.dismiss_note}" if locked.dismiss_note else ""),
+    )
+    return locked
+
+
+@transaction.atomic
+def leads_bulk_dismiss(
+    *, actor: Actor, leads: Iterable[Lead], reason: CallReason | None, note: str = ""
+) -> int:
+    """Dismiss every still-open lead of a selection; the others are left alone."""
+    actor.require(Perm.WORK_LEADS)
+    reason = _dismiss_reason_check(reason)
+    done = 0
+    for lead in leads:
+        if lead.status == Lead.Status.OPEN:
+            lead_dismiss(actor=actor, lead=lead, reason=reason, note=note)
+            done += 1
+    return done
+
+
+@transaction.atomic
+def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee | None) -> int:
+    actor.require(Perm.WORK_LEADS)
+    if assignee is not None and not assignee.active:
+        raise invalid("assignee_id", f"employee '{assignee}' is inactive")
+    pks = [lead.pk for lead in leads if lead.status == Lead.Status.OPEN]
+    Lead.objects.filter(pk__in=pks).update(assignee=assignee, updated_at=timezone.now())
+    label = assignee.name if assignee else "nobody"
+    for pk in pks:
+        AuditEntry.record(
+            actor=actor,
+            entity="lead",
+            entity_id=pk,
+            action="assigned",
+            changes={"assignee": assignee.pk if assignee else None},
+        )
+    LeadActivity.objects.bulk_create(
+        [
+            LeadActivity(
+                lead_id=pk,
+                kind=LeadActivity.Kind.SYSTEM,
+                text=f"Assigned to {label}",
+                by=actor.employee,
+                by_label=actor.label,
+            )
+            for pk in pks
+        ]
+    )
+    return len(pks)
+
+
+@transaction.atomic
+def lead_reopen(*, actor: Actor, lead: Lead) -> Lead:
+    """A dismissed lead comes back to the queue, due today."""
+    actor.require(Perm.WORK_LEADS)
+    locked = _locked(lead)
+    if locked.status != Lead.Status.DISMISSED:
+        raise conflict(
+            f"Lead {locked.pk} is {locked.status}; only a dismissed lead can be reopened.",
+            "lead_not_dismissed",
+        )
+    if locked.merged_into_id is not None:
+        raise conflict(
+            f"Lead {locked.pk} was merged into lead {locked.merged_into_id}; work that one instead.",
+            "lead_merged",
+        )
+    locked.status = Lead.Status.OPEN
+    locked.dismiss_reason = None
+    locked.dismiss_note = ""
+    locked.dismissed_at = None
+    locked.follow_up_on = max(locked.follow_up_on, timezone.localdate())
+    locked.save(
+        update_fields=[
+            "status",
+            "dismiss_reason",
+            "dismiss_note",
+            "dismissed_at",
+            "follow_up_on",
+            "updated_at",
+        ]
+    )
+    AuditEntry.record(actor=actor, entity="lead", entity_id=locked.pk, action="reopened")
+    _system(actor, locked, "Reopened")
+    return locked
+
+
+def _check_link(customer: Customer | None, location: Location | None) -> Customer | None:
+    if location is not None:
+        if customer is None:
+            return location.customer
+        if location.customer_id != customer.pk:
+            raise invalid("location_id", f"location {location.pk} is not one of this customer's")
+    return customer
+
+
+# Fields a CSR may edit on an open lead, by API name → model attribute.
+EDITABLE = (
+    "name",
+    "phone",
+    "email",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "summary",
+    "campaign",
+    "business_unit",
+    "job_type",
+    "priority",
+    "assignee",
+    "follow_up_on",
+    "customer",
+    "location",
+    "technician",
+    "start",
+)
+
+
+@transaction.atomic
+def lead_update(
+    *, actor: Actor, lead: Lead, changes: Mapping[str, Any], tags: Sequence[Tag] | None = None
+) -> Lead:
+    """Edit an open lead: contact, classification, assignment, or link it to a
+    customer and location (rule 1 still holds after the change)."""
+    actor.require(Perm.WORK_LEADS)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "cannot be changed")
+    locked = _locked(lead)
+    _require_open(locked, "changed")
+    contact_keys = {"name", "phone", "email", "street", "unit", "city", "state", "zip"}
+    if contact_keys & set(changes):
+        current = {k: getattr(locked, k) for k in contact_keys}
+        current.update({k: v or "" for k, v in changes.items() if k in contact_keys})
+        cleaned = normalize_contact(Contact(**current))
+        changes = {**changes, **{k: cleaned[k] for k in contact_keys if k in changes}}
+    merged = {k: getattr(locked, k) for k in EDITABLE} | dict(changes)
+    errors: list[FieldError] = []
+    if merged["priority"] not in Priority.values:
+        errors.append(FieldError("priority", f"must be one of {', '.join(Priority.values)}"))
+    if merged["follow_up_on"] is None:
+        errors.append(FieldError("follow_up_on", "an open lead needs a follow-up date"))
+    if locked.type == Lead.Type.MARKETING and merged["campaign"] is None:
+        errors.append(FieldError("campaign_id", "a marketing lead needs its campaign"))
+    if "customer" in changes or "location" in changes:
+        merged["customer"] = _check_link(merged["customer"], merged["location"])
+    if merged["customer"] is None and not merged["phone"] and not merged["email"]:
+        message = "a phone or an email is required when no customer is linked"
+        errors += [FieldError("contact.phone", message), FieldError("contact.email", message)]
+    collect(errors)
+    job_type_check(job_type=merged["job_type"], business_unit=merged["business_unit"])
+    before = {k: _plain(getattr(locked, k)) for k in EDITABLE}
+    for k in EDITABLE:
+        setattr(locked, k, merged[k])
+    locked.save()
+    diff = {k: [before[k], _plain(merged[k])] for k in EDITABLE if before[k] != _plain(merged[k])}
+    if tags is not None:
+        old = sorted(t.name for t in locked.tags.all())
+        locked.tags.set(tags)
+        if old != sorted(t.name for t in tags):
+            diff["tags"] = [old, sorted(t.name for t in tags)]
+    if diff:
+        AuditEntry.record(actor=actor, entity="lead", entity_id=locked.pk, action="updated", changes=diff)
+    if "customer" in diff and locked.customer is not None:
+        _system(actor, locked, f"Linked to customer {locked.customer.name}")
+    return locked
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def lead_merge(*, actor: Actor, lead: Lead, other: Lead) -> Lead:
+    """Fold a duplicate into ``lead``: blanks are filled from the other, whose
+    timeline stays readable from this one; the other is closed as merged."""
+    actor.require(Perm.WORK_LEADS)
+    if other.pk == lead.pk:
+        raise invalid("other_lead_id", "a lead cannot be merged into itself")
+    # Lock in id order so two CSRs merging the same pair both ways cannot deadlock.
+    rows = {
+        row.pk: row
+        for row in Lead.objects.select_for_update().filter(pk__in=[lead.pk, other.pk]).order_by("pk")
+    }
+    keep, gone = rows[lead.pk], rows[other.pk]
+    _require_open(keep, "merged")
+    if gone.status != Lead.Status.OPEN:
+        raise conflict(f"Lead {gone.pk} is {gone.status}; only an open lead can be merged.", "lead_not_open")
+    filled = []
+    names = ["name", "phone", "email", "street", "unit", "city", "state", "zip", "summary"]
+    names += ["business_unit_id", "job_type_id", "assignee_id", "technician_id", "start"]
+    if keep.customer_id is None:
+        # Customer and location travel together, so a location never lands on another's customer.
+        names += ["customer_id", "location_id"]
+    for name in names:
+        if not getattr(keep, name) and getattr(gone, name):
+            setattr(keep, name, getattr(gone, name))
+            filled.append(name)
+    keep.follow_up_on = min(keep.follow_up_on, gone.follow_up_on)
+    keep.save()
+    keep.tags.add(*gone.tags.all())
+    gone.status = Lead.Status.DISMISSED
+    gone.merged_into = keep
+    gone.dismissed_at = timezone.now()
+    gone.save(update_fields=["status", "merged_into", "dismissed_at", "updated_at"])
+    # Leads merged into the other earlier now live here too, so one hop finds every timeline.
+    Lead.objects.filter(merged_into=gone).update(merged_into=keep)
+    AuditEntry.record(
+        actor=actor,
+        entity="lead",
+        entity_id=keep.pk,
+        action="merged",
+        changes={"other": gone.pk, "filled": filled},
+    )
+    AuditEntry.record(
+        actor=actor, entity="lead", entity_id=gone.pk, action="merged_into", changes={"into": keep.pk}
+    )
+    _system(actor, keep, f"Merged lead {gone.pk} into this one")
+    _system(actor, gone, f"Merged into lead {keep.pk}")
+    return keep
+
+
+def lead_timeline(lead: Lead) -> list[LeadActivity]:
+    """The lead's entries and those of leads merged into it; pinned first, then newest."""
+    return list(
+        LeadActivity.objects.filter(Q(lead_id=lead.pk) | Q(lead__merged_into_id=lead.pk)).select_related(
+            "lead"
+        )
+    )
+
+
+# --- conversion (DESIGN.md rule 4) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A customer to create at conversion; blanks are filled from the lead's contact."""
+
+    name: str = ""
+    type: str = Customer.Type.RESIDENTIAL
+    phones: Sequence[str] = ()
+    emails: Sequence[str] = ()
+
+
+def _prefixed(exc: DomainError, prefix: str) -> DomainError:
+    errors = [FieldError(f"{prefix}.{e.field}", e.message) for e in exc.errors]
+    return DomainError("; ".join(f"{e.field}: {e.message}" for e in errors), code=exc.code, errors=errors)
+
+
+def _convert(
+    *,
+    actor: Actor,
+    lead: Lead,
+    customer: Customer | None,
+    location: Location | None,
+    new_customer: NewCustomer | None,
+    new_location: Mapping[str, str] | None,
+    business_unit: BusinessUnit | None,
+    job_type: JobType | None,
+    priority: str | None,
+    start: datetime | None,
+    technician: Employee | None,
+) -> Job:
+    locked = _locked(lead)
+    _require_open(locked, "converted")
+    business_unit = business_unit or locked.business_unit
+    job_type = job_type or locked.job_type
+    if customer is None and new_customer is None and location is None:
+        customer = locked.customer
+    if (
+        location is None
+        and new_location is None
+        and customer is not None
+        and customer.pk == locked.customer_id
+    ):
+        location = locked.location
+    if new_location is not None:
+        # What the CSR typed wins; the rest comes from what the lead already knows.
+        new_location = locked.contact_address() | {k: v for k, v in new_location.items() if v}
+    errors: list[FieldError] = []
+    if customer is None and new_customer is None and location is None:
+        errors.append(
+            FieldError("customer_id", "converting needs a customer: pick one or create one from the lead")
+        )
+    if location is None and new_location is None:
+        errors.append(
+            FieldError("location_id", "converting needs a service location: pick one or create one")
+        )
+    if new_location is not None:
+        errors += address_errors(new_location, prefix="location")
+    if new_customer is not None and not (new_customer.name or locked.name).strip():
+        errors.append(FieldError("customer.name", "is required for a new customer"))
+    if business_unit is None:
+        errors.append(FieldError("business_unit_id", "is required to book the job"))
+    if job_type is None:
+        errors.append(FieldError("job_type_id", "is required to book the job"))
+    collect(errors)
+    assert business_unit is not None and job_type is not None
+
+    if new_customer is not None:
+        try:
+            customer = customer_create(
+                name=new_customer.name or locked.name,
+                type=new_customer.type,
+                phones=list(new_customer.phones) or ([locked.phone] if locked.phone else []),
+                emails=list(new_customer.emails) or ([locked.email] if locked.email else []),
+            )
+        except DomainError as exc:
+            raise _prefixed(exc, "customer") from None
+    elif customer is None and location is not None:
+        customer = location.customer
+    if new_location is not None:
+        assert customer is not None
+        location = location_add(customer=customer, address=new_location, prefix="location")
+
+    job = job_book(
+        actor=actor,
+        customer=customer,
+        location=location,
+        business_unit=business_unit,
+        job_type=job_type,
+        priority=priority or locked.priority,
+        start=start or locked.start,
+        technician=technician or locked.technician,
+        campaign=locked.campaign,
+        summary=locked.summary,
+        tags=list(locked.tags.all()),
+        lead_setting_employee=locked.lead_setting_employee,
+    )
+    locked.status = Lead.Status.CONVERTED
+    locked.converted_job = job
+    locked.converted_at = timezone.now()
+    locked.customer, locked.location = customer, location
+    locked.business_unit, locked.job_type = business_unit, job_type
+    _first_response(locked)
+    locked.save()
+    AuditEntry.record(
+        actor=actor, entity="lead", entity_id=locked.pk, action="converted", changes={"job": job.pk}
+    )
+    _system(actor, locked, f"Converted to job {job.number}")
+    return job
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    actor: Actor,
+    lead: Lead,
+    customer: Customer | None = None,
+    location: Location | None = None,
+    new_customer: NewCustomer | None = None,
+    new_location: Mapping[str, str] | None = None,
+    business_unit: BusinessUnit | None = None,
+    job_type: JobType | None = None,
+    priority: str | None = None,
+    start: datetime | None = None,
+    technician: Employee | None = None,
+) -> Job:
+    """Book the lead's job (with its invoice) and mark the lead converted, once.
+
+    The customer and location are picked, taken from the lead, or created
+    from the lead's contact fields. The lead row is locked first, so of two
+    CSRs converting at once the second gets a 409; the one-to-one
+    ``converted_job`` and the converted⇔job constraint guard the database.
+    """
+    actor.require(Perm.WORK_LEADS)
+    actor.require(Perm.BOOK_JOBS)
+    return _convert(
+        actor=actor,
+        lead=lead,
+        customer=customer,
+        location=location,
+        new_customer=new_customer,
+        new_location=new_location,
+        business_unit=business_unit,
+        job_type=job_type,
+        priority=priority,
+        start=start,
+        technician=technician,
+    )
+
+
+# --- the Job screen's Create Lead flyout ----------------------------------------------------------
+
+
+def local_start(start_date: date | None, start_time: time | None) -> datetime | None:
+    """A date and a time of day in the office's time zone, as one moment."""
+    errors = []
+    if start_time is not None and start_date is None:
+        errors.append(FieldError("start_date", "is required with a start time"))
+    if start_date is not None and start_time is None:
+        errors.append(FieldError("start_time", "is required with a start date"))
+    collect(errors)
+    if start_date is None or start_time is None:
+        return None
+    return timezone.make_aware(datetime.combine(start_date, start_time))
+
+
+@transaction.atomic
+def lead_capture_from_job(
+    *,
+    actor: Actor,
+    job: Job,
+    business_unit: BusinessUnit | None = None,
+    job_type: JobType | None = None,
+    priority: str | None = None,
+    start_date: date | None = None,
+    start_time: time | None = None,
+    lead_setting_employee: Employee | None = None,
+    technician: Employee | None = None,
+    summary: str = "",
+    tags: Sequence[Tag] = (),
+    book: bool = False,
+) -> tuple[Lead, Job | None]:
+    """A job-generated lead for the job's customer and location. **Book**
+    books the new job now (crediting the lead setter) and marks the lead
+    converted; otherwise it is saved for follow-up, due on its start date."""
+    start = local_start(start_date, start_time)
+    check_technician(technician, "technician_id")
+    if book:
+        missing = [
+            FieldError(name, "is required to book the job")
+            for name, value in (("business_unit_id", business_unit), ("job_type_id", job_type))
+            if value is None
+        ]
+        collect(missing)
+    lead = lead_capture(
+        actor=actor,
+        type=Lead.Type.JOB_GENERATED,
+        contact=Contact(name=job.customer.name),
+        origin_job=job,
+        customer=job.customer,
+        location=job.location,
+        lead_setting_employee=lead_setting_employee or actor.employee,
+        technician=technician,
+        start=start,
+        business_unit=business_unit,
+        job_type=job_type,
+        priority=priority,
+        summary=summary,
+        tags=tags,
+        follow_up_on=start_date,
+        with_matches=False,
+    ).lead
+    if not book:
+        return lead, None
+    new_job = _convert(
+        actor=actor,
+        lead=lead,
+        customer=job.customer,
+        location=job.location,
+        new_customer=None,
+        new_location=None,
+        business_unit=None,
+        job_type=None,
+        priority=None,
+        start=None,
+        technician=None,
+    )
+    return lead, new_job

@@ -201,7 +201,7 @@ def test_it_shows_a_customer_with_contacts_locations_jobs_and_leads(csr_client):
     assert "Maria Gonzalez" in html and "vip" in html and "(512) 555-0142" in html
     assert [j.pk for j in r.context["jobs"]] == [newer.pk, older.pk]
     assert "$0.00" in html
-    assert "leads will appear here" in html
+    assert "No leads for Maria Gonzalez yet." in html
     assert f"{reverse('job_new')}?customer={customer.pk}&amp;location={loc.pk}" in html
 
 

@@ -1,0 +1,152 @@
+"""Page forms: they parse and keep what was typed; the rules are in leads.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+
+from accounts.models import Employee, Role
+from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
+from core.choices import Priority
+from core.errors import DomainError
+from customers.models import Customer, Location
+from leads.models import Lead, LeadActivity
+
+OFFICE_ROLES = (Role.CSR, Role.OFFICE, Role.MANAGER, Role.ADMIN)
+
+
+def office_staff() -> QuerySet[Employee]:
+    return Employee.objects.filter(active=True, role__in=OFFICE_ROLES)
+
+
+def technicians() -> QuerySet[Employee]:
+    return Employee.objects.filter(active=True, role=Role.TECHNICIAN)
+
+
+def show_domain_error(form: forms.Form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Put each field error of a domain error beside its field (API names such
+    as ``contact.phone`` or ``campaign_id`` map to the form's), the rest on top."""
+    aliases = aliases or {}
+    if not exc.errors:
+        form.add_error(None, exc.detail)
+    for err in exc.errors:
+        name = aliases.get(err.field, err.field.removeprefix("contact.").removesuffix("_id"))
+        if name in form.fields:
+            form.add_error(name, err.message)
+        else:
+            form.add_error(None, f"{err.field}: {err.message}")
+
+
+class JobTypeByUnitMixin(forms.Form):
+    """Job types offered are those of the chosen business unit."""
+
+    def narrow_job_types(self) -> None:
+        unit = self.data.get(self.add_prefix("business_unit")) or self.initial.get("business_unit")
+        field = self.fields["job_type"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if unit:
+            unit_pk = getattr(unit, "pk", unit)
+            field.queryset = JobType.objects.filter(active=True, business_units=unit_pk)
+
+
+class CaptureForm(JobTypeByUnitMixin):
+    type = forms.ChoiceField(choices=Lead.Type.choices[:2], initial=Lead.Type.MARKETING)
+    campaign = forms.ModelChoiceField(Campaign.objects.filter(active=True), required=False)
+    name = forms.CharField(max_length=200, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    street = forms.CharField(max_length=200, required=False)
+    unit = forms.CharField(max_length=40, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=40, required=False)
+    zip = forms.CharField(max_length=20, required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    business_unit = forms.ModelChoiceField(BusinessUnit.objects.filter(active=True), required=False)
+    job_type = forms.ModelChoiceField(JobType.objects.filter(active=True), required=False)
+    priority = forms.ChoiceField(choices=[("", "From the job type"), *Priority.choices], required=False)
+    tags = forms.ModelMultipleChoiceField(Tag.objects.all(), required=False)
+    follow_up_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    assignee = forms.ModelChoiceField(office_staff(), required=False)
+    call_reason = forms.ModelChoiceField(
+        CallReason.objects.filter(active=True, is_lead=True), required=False, label="Call reason"
+    )
+    location = forms.ModelChoiceField(Location.objects.none(), required=False)
+    confirm_without_location = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, customer: Customer | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        location = self.fields["location"]
+        assert isinstance(location, forms.ModelChoiceField)
+        if customer is not None:
+            location.queryset = customer.locations.all()
+        self.narrow_job_types()
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    outcome = forms.ChoiceField(choices=[("", "—"), *LeadActivity.Outcome.choices], required=False)
+    next_follow_up_on = forms.DateField(
+        required=False, label="Next follow-up", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    pinned = forms.BooleanField(required=False, label="Pin to top")
+
+
+class DismissForm(forms.Form):
+    reason = forms.ModelChoiceField(CallReason.objects.filter(active=True), required=False)
+    note = forms.CharField(max_length=500, required=False, label="Dismiss note")
+
+
+class ConvertForm(JobTypeByUnitMixin):
+    customer_mode = forms.ChoiceField(choices=[("existing", "Existing customer"), ("new", "New customer")])
+    customer = forms.ModelChoiceField(Customer.objects.all(), required=False, widget=forms.HiddenInput)
+    location = forms.ModelChoiceField(Location.objects.all(), required=False)
+    new_name = forms.CharField(max_length=200, required=False, label="Customer name")
+    new_type = forms.ChoiceField(choices=Customer.Type.choices, label="Customer type")
+    new_phone = forms.CharField(max_length=40, required=False, label="Phone")
+    new_email = forms.CharField(max_length=254, required=False, label="Email")
+    street = forms.CharField(max_length=200, required=False)
+    unit = forms.CharField(max_length=40, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=40, required=False)
+    zip = forms.CharField(max_length=20, required=False)
+    business_unit = forms.ModelChoiceField(BusinessUnit.objects.filter(active=True), required=False)
+    job_type = forms.ModelChoiceField(JobType.objects.filter(active=True), required=False)
+    priority = forms.ChoiceField(choices=Priority.choices)
+    start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    technician = forms.ModelChoiceField(technicians(), required=False)
+
+    ALIASES = {
+        "customer.name": "new_name",
+        "customer.phones[0]": "new_phone",
+        "customer.emails[0]": "new_email",
+        "location.street": "street",
+        "location.city": "city",
+        "location.state": "state",
+        "location.zip": "zip",
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.narrow_job_types()
+
+
+class JobLeadForm(JobTypeByUnitMixin):
+    business_unit = forms.ModelChoiceField(BusinessUnit.objects.filter(active=True), required=False)
+    job_type = forms.ModelChoiceField(JobType.objects.filter(active=True), required=False)
+    priority = forms.ChoiceField(choices=[("", "From the job type"), *Priority.choices], required=False)
+    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    lead_setting_employee = forms.ModelChoiceField(
+        Employee.objects.filter(active=True), required=False, label="Lead-setting employee"
+    )
+    technician = forms.ModelChoiceField(technicians(), required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    tags = forms.ModelMultipleChoiceField(Tag.objects.all(), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.narrow_job_types()

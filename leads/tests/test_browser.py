@@ -1,0 +1,94 @@
+import re
+from datetime import timedelta
+
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import Role
+from catalog.tests.factories import BusinessUnitFactory, CampaignFactory, JobTypeFactory
+from conftest import make_employee
+from customers.models import Customer
+from jobs.models import Job
+from jobs.tests.factories import book_job
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+
+def pick_business_unit(page, scope, label):
+    """Choose a business unit and wait for htmx to narrow the job types, so the
+    next choice is not undone by the swap."""
+    with page.expect_response(lambda r: "/job-types/hx/" in r.url):
+        scope.get_by_label("Business unit").select_option(label=label)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def test_it_captures_a_lead_without_a_location_after_asking(page, login):
+    csr = make_employee(Role.CSR)
+    campaign = CampaignFactory(name="Google Ads")
+    login(csr.user.username)
+    page.goto("/leads/new/")
+    page.get_by_label("Name").fill("Pat Caller")
+    page.get_by_label("Phone").fill("512 867 5309")
+    page.get_by_label("Campaign").select_option(label=campaign.name)
+    page.get_by_role("button", name="Save lead").click()
+    page.get_by_role("heading", name="Proceed without a location record?").wait_for()
+    assert not Lead.objects.exists()
+    assert page.get_by_label("Name").input_value() == "Pat Caller"
+    page.get_by_role("button", name="Proceed without a location").click()
+    page.wait_for_url(re.compile(r"/leads/\d+/$"))
+    lead = Lead.objects.get()
+    assert lead.phone == "+15128675309" and lead.location is None
+    assert page.locator(".marker-lead").first.text_content() == "Lead"
+
+
+def test_it_converts_a_lead_with_a_new_customer_and_location(page, login):
+    csr = make_employee(Role.CSR)
+    bu = BusinessUnitFactory(name="HVAC Service")
+    jt = JobTypeFactory(name="AC repair", business_units=[bu])
+    lead = LeadFactory(name="Dana Lee", email="dana@example.com", city="Austin", street="")
+    login(csr.user.username)
+    page.goto(f"/leads/{lead.pk}/")
+    page.get_by_role("link", name="Convert to job").click()
+    page.get_by_label("New customer and location").check()
+    page.get_by_label("Street").fill("12 Elm St")
+    page.get_by_label("State").fill("TX")
+    page.get_by_label("Zip").fill("78702")
+    pick_business_unit(page, page, "HVAC Service")
+    page.get_by_label("Job type").select_option(label="AC repair")
+    page.get_by_role("button", name="Book job").click()
+    page.wait_for_url(f"**/leads/{lead.pk}/")
+    assert "Booked job" in page.locator(".messages").inner_text()
+    customer = Customer.objects.get()
+    job = Job.objects.get()
+    assert customer.name == "Dana Lee" and job.location.street == "12 Elm St" and job.job_type == jt
+    lead.refresh_from_db()
+    assert lead.status == "converted" and lead.converted_job == job and job.invoice is not None
+
+
+@override_settings(ROOT_URLCONF="leads.tests.browser_urls")
+def test_it_books_from_the_job_screens_create_lead_flyout(page, login):
+    tech = make_employee(Role.TECHNICIAN, name="Tess Tech")
+    installer = make_employee(Role.TECHNICIAN, name="Ivan Installer")
+    bu = BusinessUnitFactory(name="HVAC Install")
+    JobTypeFactory(name="Furnace install", business_units=[bu])
+    origin = book_job(technician=tech)
+    login(tech.user.username)
+    page.goto(f"/test-job/{origin.pk}/")
+    page.get_by_role("link", name="Lead", exact=True).click()
+    flyout = page.get_by_role("dialog", name="Create lead")
+    flyout.wait_for()
+    pick_business_unit(page, flyout, "HVAC Install")
+    flyout.get_by_label("Job type").select_option(label="Furnace install")  # narrowed by htmx
+    day = timezone.localdate() + timedelta(days=3)
+    flyout.get_by_label("Start date").fill(day.isoformat())
+    flyout.get_by_label("Start time").fill("10:30")
+    flyout.get_by_label("Technician").select_option(label="Ivan Installer")
+    flyout.get_by_label("Summary").fill("Furnace is 25 years old")
+    flyout.get_by_role("button", name="Book").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    new_job = Job.objects.exclude(pk=origin.pk).get()
+    assert new_job.lead_setting_employee == tech and new_job.technician == installer
+    assert new_job.customer == origin.customer and new_job.location == origin.location
+    lead = Lead.objects.get()
+    assert lead.type == "job_generated" and lead.status == "converted" and lead.converted_job == new_job
+    assert lead.lead_setting_employee == tech and lead.technician == installer

@@ -10,6 +10,7 @@ number. The numbers themselves are always also in the table beside the chart.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -34,17 +35,21 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Saf
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - every text part is escaped above
 
 
-def nice_max(value: float) -> int:
-    """A round axis maximum at or above value (1, 2, 2.5, 5 × 10ⁿ)."""
+def nice_step(value: float) -> float:
+    """A round step at or above value: 1, 2 or 5 × 10ⁿ."""
     if value <= 0:
         return 1
-    magnitude = 1
-    while magnitude * 10 <= value:
-        magnitude *= 10
-    for step in (1, 2, 2.5, 5, 10):
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
         if step * magnitude >= value:
-            return int(step * magnitude) if step * magnitude >= 1 else 1
+            return step * magnitude
     return 10 * magnitude
+
+
+def axis(value: float, ticks: int = 4) -> tuple[float, float]:
+    """(axis maximum, step): about ``ticks`` round steps covering value, whole numbers for counts."""
+    step = max(nice_step(value / ticks), 1)
+    return step * max(math.ceil(value / step), 1), step
 
 
 def _legend(series: Sequence[str], x: int, y: int) -> list[str]:
@@ -71,13 +76,13 @@ def stacked_columns(
     left, right, top, bottom = 46, 10, 28, 38
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(days))]
-    y_max = nice_max(max(totals, default=0))
+    y_max, y_step = axis(max(totals, default=0))
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.75, 1)
     body = _legend(list(series), left, 14)
-    for k in range(5):  # y grid and ticks
-        value = y_max * k / 4
-        y = top + plot_h - plot_h * k / 4
+    for k in range(round(y_max / y_step) + 1):  # y grid and ticks
+        value = y_step * k
+        y = top + plot_h - plot_h * value / y_max
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e7eb"/>')
         label = f"{value:g}"
         body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{label}</text>')
@@ -121,7 +126,7 @@ def paired_bars(
     title: str,
     x_label: str,
     width: int = 760,
-    bar_h: int = 9,
+    bar_h: int = 11,
 ) -> SafeString:
     """Horizontal bars, one group per label with one bar per series (campaign comparison)."""
     left, right, top = 190, 50, 30
@@ -129,13 +134,13 @@ def paired_bars(
     plot_h = max(group_h * len(labels), group_h)
     height = top + plot_h + 34
     plot_w = width - left - right
-    x_max = nice_max(float(max((max(v, default=0) for v in series.values()), default=0)))
+    x_max, x_step = axis(float(max((max(v, default=0) for v in series.values()), default=0)))
     body = _legend(list(series), left, 14)
-    for k in range(5):
-        x = left + plot_w * k / 4
+    for k in range(round(x_max / x_step) + 1):
+        x = left + plot_w * x_step * k / x_max
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#e3e7eb"/>')
         body.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {FONT}>{x_max * k / 4:g}</text>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {FONT}>{x_step * k:g}</text>'
         )
     for g, label in enumerate(labels):
         y0 = top + g * group_h + 4

@@ -123,6 +123,7 @@ def _leads_chart(per_day: list[tuple[date, dict[str, int]]], title: str) -> str:
         series={LEAD_TYPE_LABELS[t]: [counts[t] for _, counts in per_day] for t in LEAD_TYPES},
         title=title,
         y_label="Leads",
+        width=1240,
     )
 
 
@@ -142,6 +143,7 @@ def report_campaigns(request: HttpRequest) -> HttpResponse:
                 series={"Leads": [r.leads for r in shown], "Booked jobs": [r.booked for r in shown]},
                 title="Leads and booked jobs by campaign",
                 x_label="Count",
+                width=1240,
             )
             if shown
             else "",
@@ -174,6 +176,7 @@ def report_technician_leads(request: HttpRequest) -> HttpResponse:
                 series={"Leads set": [r.leads_set for r in top], "Booked": [r.booked for r in top]},
                 title="Leads set and booked by lead setter",
                 x_label="Leads",
+                width=1240,
             )
             if top
             else "",
@@ -197,7 +200,9 @@ def report_abandoned_calls(request: HttpRequest) -> HttpResponse:
         report = selectors.abandoned_calls_report(date_range=date_range)
         return {
             "report": report,
-            "heatmap": charts.heatmap(grid=report.heatmap, title="Abandoned calls by weekday and hour"),
+            "heatmap": charts.heatmap(
+                grid=report.heatmap, title="Abandoned calls by weekday and hour", width=1240
+            ),
             "weekdays": list(zip(charts.WEEKDAYS, report.heatmap, strict=True)),
             "hours": [f"{h:02d}" for h in range(24)],
         }

@@ -149,7 +149,7 @@ def technician_leads(request: HttpRequest, query: Query[RangeQuery]) -> Any:
         **_period(date_range),
         "by_employee": [r.as_dict("employee_id", "employee") for r in report.by_employee],
         "by_business_unit": [r.as_dict("business_unit_id", "business_unit") for r in report.by_business_unit],
-        "totals": report.totals.as_dict("_", "_"),
+        "totals": {k: v for k, v in report.totals.as_dict("", "").items() if k},
     }
 
 

@@ -1,0 +1,150 @@
+"""Time the screens that must stay fast at a million leads, on the database
+``bench/generate.py`` loaded:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/run.py [--runs 20]
+
+Pages go through the Django test client as a signed-in manager (URL routing,
+the view, its queries and the template: what a person waits for, minus the
+network); the Follow Up first page and the caller-number lookup run the
+queries those screens use. Each is run once to warm the caches, then
+``--runs`` times; the median and the 95th percentile (nearest rank) are
+printed with the number of SQL queries one run makes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Employee, Role  # noqa: E402
+from calls.models import Call  # noqa: E402
+from customers.services import customers_matching  # noqa: E402
+from leads.models import Lead  # noqa: E402
+
+
+def manager_client() -> Client:
+    user, _ = User.objects.get_or_create(username="bench-manager")
+    Employee.objects.get_or_create(user=user, defaults={"name": "Bench Manager", "role": Role.MANAGER})
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client
+
+
+def page(client: Client, path: str, params: dict[str, str] | None = None) -> Callable[[], Any]:
+    def load() -> Any:
+        response = client.get(path, params or {})
+        assert response.status_code == 200, (path, response.status_code)
+        return response
+
+    return load
+
+
+def follow_up_first_page() -> list[Lead]:
+    return list(
+        Lead.objects.filter(status=Lead.Status.OPEN)
+        .select_related("campaign", "assignee", "customer", "business_unit", "job_type")
+        .order_by("follow_up_on", "id")[:50]
+    )
+
+
+def caller_lookup(max_customer: int) -> Callable[[], Any]:
+    """What the Calls screen shows when a number rings: matching customers, their
+    open leads and recent calls. Numbers drawn from the generator's customer phones."""
+
+    def lookup() -> Any:
+        phone = "+1512" + str(2_000_000 + random.randint(1, max_customer))
+        customers = list(customers_matching(phone=phone).prefetch_related("contacts", "locations")[:5])
+        leads = list(Lead.objects.filter(phone=phone, status=Lead.Status.OPEN).order_by("-created_at")[:5])
+        calls = list(Call.objects.filter(from_number=phone).order_by("-created_at", "-id")[:10])
+        return customers, leads, calls
+
+    return lookup
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def measure(name: str, work: Callable[[], Any], runs: int) -> dict[str, Any]:
+    count = 0
+
+    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    # The test client resets connection.queries at each request, so count at the cursor instead.
+    with connection.execute_wrapper(counter):
+        work()  # warm-up, and the query count of one run
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        timings.append((time.perf_counter() - started) * 1000)
+    result = {
+        "name": name,
+        "median": statistics.median(timings),
+        "p95": percentile(timings, 95),
+        "queries": count,
+    }
+    print(f"{name:<42} {result['median']:>9.1f} {result['p95']:>9.1f} {result['queries']:>8}", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--days", type=int, default=90, help="the reports' range, ending today")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/run.py times PostgreSQL: set DATABASE_URL=postgres://…")
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM leads_lead), (SELECT count(*) FROM calls_call), "
+            "(SELECT count(*) FROM customers_customer)"
+        )
+        leads, calls, customers = cur.fetchone()
+    today = timezone.localdate()
+    span = {"from": (today - timedelta(days=args.days - 1)).isoformat(), "to": today.isoformat()}
+    client = manager_client()
+    print(f"{leads:,} leads, {calls:,} calls, {customers:,} customers; {args.runs} runs each, ms")
+    print(f"{'':<42} {'median':>9} {'p95':>9} {'queries':>8}")
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        ("dashboard (page)", page(client, "/reports/dashboard/")),
+        (f"campaign report, {args.days} days (page)", page(client, "/reports/campaigns/", span)),
+        (f"technician leads, {args.days} days (page)", page(client, "/reports/technician-leads/", span)),
+        (f"abandoned calls, {args.days} days (page)", page(client, "/reports/abandoned-calls/", span)),
+        (f"campaign report, {args.days} days (API CSV)",
+         page(client, "/api/v1/reports/campaigns", {**span, "format": "csv"})),
+        ("Follow Up first page (50 open leads)", follow_up_first_page),
+        ("caller-number lookup", caller_lookup(max(customers, 1))),
+    ]  # fmt: skip
+    for name, work in checks:
+        measure(name, work, args.runs)
+
+
+if __name__ == "__main__":
+    main()

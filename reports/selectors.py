@@ -1,0 +1,675 @@
+"""The reads behind the dashboard and the reports (DESIGN.md rule 11).
+
+Every figure is a grouped aggregate computed by the database — a handful of
+``values().annotate(Count(..., filter=Q(...)), Sum(...))`` queries per
+report — so a report costs the same few queries at a thousand leads as at a
+million. Python only folds the (few dozen) aggregated rows into report rows.
+
+Definitions (decided here, once; the views, API, CSV and tests use them):
+
+* **Date ranges** are inclusive local dates in ``settings.TIME_ZONE``: from
+  local midnight of ``from`` up to (not including) local midnight after
+  ``to``. At most ``MAX_RANGE_DAYS`` days.
+* **Leads** count every lead created in the range except those merged into
+  another lead (a merge removes a duplicate, not a lead).
+* **Campaign "booked"**: jobs with that campaign created (booked) in the
+  range, however they were booked — from a converted lead, during a call, or
+  from an accepted booking. Recall and warranty visits are not new business
+  and are left out. **Booked %** = booked ÷ opportunities, where
+  opportunities = leads in the range + booked jobs that came from no lead
+  (booked straight from a call or a booking), so it never exceeds 100 %.
+* **Revenue** = the sum of those jobs' invoice totals (the denormalised
+  ``Invoice.total``), leaving out void invoices.
+* **Cost** = ``monthly_cost × days in range ÷ 30.4375`` (the average month),
+  so a 7-day range costs the same in February as in July. **Cost per lead**
+  = cost ÷ leads; **ROI** = (revenue − cost) ÷ cost; both are empty (None)
+  when the divisor is 0.
+* **Technician leads**: leads that carry a lead-setting employee, created in
+  the range, grouped by that employee and by the lead's business unit;
+  booked = converted; revenue = the converted jobs' invoice totals (void
+  excluded).
+* **Abandoned calls**: calls classified ``abandoned`` created in the range.
+  *Over 60 s*: duration > 60 s (those became abandoned-call leads).
+  *Called back*: the caller's number has a later call that a CSR accepted,
+  or the call's abandoned-call lead has a ``call`` activity on its timeline
+  (how the calls workflow logs an outbound call-back). *Recovered*: the
+  call's abandoned-call lead was converted, or a later call from the same
+  number was booked.
+* **Speed to lead**: median minutes from a lead's creation to its
+  ``first_response_at`` (first follow-up or booking), over the leads created
+  in the window that have one. PostgreSQL computes it with
+  ``percentile_cont``; SQLite (the embedded default) reads at most
+  ``SQLITE_MEDIAN_LIMIT`` durations and takes the median in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    Aggregate,
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
+
+from accounts.models import Employee
+from calls.models import Call
+from catalog.models import BusinessUnit, Campaign
+from core.errors import FieldError, collect, invalid
+from jobs.models import Invoice, Job
+from leads.models import Lead, LeadActivity
+
+MAX_RANGE_DAYS = 366
+AVERAGE_MONTH_DAYS = Decimal("30.4375")
+SQLITE_MEDIAN_LIMIT = 20_000
+ABANDONED_LEAD_SECONDS = 60
+ZERO = Decimal("0.00")
+P = ParamSpec("P")
+R = TypeVar("R")
+CENTS = Decimal("0.01")
+LEAD_TYPES = [t.value for t in Lead.Type]
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive range of local dates."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return local_midnight(self.start)
+
+    @property
+    def until(self) -> datetime:
+        return local_midnight(self.end + timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def q(self, field_name: str = "created_at") -> Q:
+        return Q(**{f"{field_name}__gte": self.since, f"{field_name}__lt": self.until})
+
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+    def as_params(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def parse_range(raw_from: str | None, raw_to: str | None, *, max_days: int = MAX_RANGE_DAYS) -> DateRange:
+    """``from``/``to`` as typed (``YYYY-MM-DD``) → a DateRange, or one 422 naming every bad field."""
+    errors: list[FieldError] = []
+    parsed: dict[str, date] = {}
+    for name, raw in (("from", raw_from), ("to", raw_to)):
+        text = (raw or "").strip()
+        if not text:
+            errors.append(FieldError(name, "is required (YYYY-MM-DD)"))
+            continue
+        try:
+            parsed[name] = date.fromisoformat(text)
+        except ValueError:
+            errors.append(FieldError(name, f"'{text}' is not a date (YYYY-MM-DD)"))
+    collect(errors)
+    start, end = parsed["from"], parsed["to"]
+    if end < start:
+        raise invalid("to", f"must be on or after from ({start.isoformat()})")
+    if (end - start).days + 1 > max_days:
+        raise invalid("to", f"the range may span at most {max_days} days; choose a shorter range")
+    return DateRange(start, end)
+
+
+def preset_ranges(today: date | None = None) -> list[tuple[str, DateRange]]:
+    """The date-range picker's presets."""
+    today = today or timezone.localdate()
+    return [
+        ("Today", DateRange(today, today)),
+        ("Last 7 days", DateRange(today - timedelta(days=6), today)),
+        ("This month", DateRange(today.replace(day=1), today)),
+        ("Last 90 days", DateRange(today - timedelta(days=89), today)),
+    ]
+
+
+def default_range(today: date | None = None) -> DateRange:
+    today = today or timezone.localdate()
+    return DateRange(today.replace(day=1), today)
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return (value or ZERO).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def _ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def without_jit(report: Callable[P, R]) -> Callable[P, R]:
+    """Run a report with PostgreSQL's JIT compiler off.
+
+    The correlated EXISTS probes of these queries make the planner's cost
+    estimate large, so PostgreSQL (``jit_above_cost`` = 100,000 by default)
+    spends 1–3 s of CPU compiling a query that runs in well under one (EXPLAIN
+    ANALYZE of the abandoned-calls report at 3M calls: 2,046 ms with JIT,
+    683 ms without). ``SET LOCAL`` keeps the change to this one transaction.
+    """
+
+    @functools.wraps(report)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if connection.vendor != "postgresql":
+            return report(*args, **kwargs)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            return report(*args, **kwargs)
+
+    return run
+
+
+def counted_leads() -> QuerySet[Lead]:
+    return Lead.objects.filter(merged_into__isnull=True)
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+@dataclass
+class CampaignRow:
+    campaign_id: int | None
+    name: str
+    category: str
+    calls: int = 0
+    leads_by_type: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAD_TYPES, 0))
+    booked: int = 0
+    booked_without_lead: int = 0
+    revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+
+    @property
+    def leads(self) -> int:
+        return sum(self.leads_by_type.values())
+
+    @property
+    def opportunities(self) -> int:
+        return self.leads + self.booked_without_lead
+
+    @property
+    def booked_rate(self) -> Decimal | None:
+        return _ratio(self.booked, self.opportunities)
+
+    @property
+    def cost_per_lead(self) -> Decimal | None:
+        return _money(self.cost / self.leads) if self.leads else None
+
+    @property
+    def roi(self) -> Decimal | None:
+        return _ratio(self.revenue - self.cost, self.cost)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.calls or self.leads or self.booked)
+
+    def add(self, other: CampaignRow) -> None:
+        self.calls += other.calls
+        for t, n in other.leads_by_type.items():
+            self.leads_by_type[t] += n
+        self.booked += other.booked
+        self.booked_without_lead += other.booked_without_lead
+        self.revenue += other.revenue
+        self.cost += other.cost
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            "campaign": self.name,
+            "category": self.category,
+            "calls": self.calls,
+            "leads": self.leads,
+            "leads_by_type": dict(self.leads_by_type),
+            "booked": self.booked,
+            "booked_rate": self.booked_rate,
+            "revenue": self.revenue,
+            "cost": self.cost,
+            "cost_per_lead": self.cost_per_lead,
+            "roi": self.roi,
+        }
+
+
+@dataclass
+class CampaignReport:
+    range: DateRange
+    rows: list[CampaignRow]
+    totals: CampaignRow
+
+
+def prorated_cost(monthly_cost: Decimal, days: int) -> Decimal:
+    return _money(monthly_cost * days / AVERAGE_MONTH_DAYS)
+
+
+def _lead_type_counts() -> dict[str, Count]:
+    return {t: Count("id", filter=Q(type=t)) for t in LEAD_TYPES}
+
+
+def _revenue_sum(invoice_path: str) -> Coalesce:
+    return Coalesce(
+        Sum(f"{invoice_path}__total", filter=~Q(**{f"{invoice_path}__status": Invoice.Status.VOID})),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+@without_jit
+def campaign_report(*, date_range: DateRange) -> CampaignReport:
+    """Per campaign: calls, leads by type, booked, booked %, revenue, prorated cost,
+    cost per lead and ROI, with totals. Four grouped queries."""
+    in_range = date_range.q()
+    calls = dict(Call.objects.filter(in_range).values_list("campaign_id").annotate(n=Count("id")).order_by())
+    leads = {
+        row.pop("campaign_id"): row
+        for row in counted_leads()
+        .filter(in_range)
+        .values("campaign_id")
+        .annotate(**_lead_type_counts())
+        .order_by()
+    }
+    jobs = {
+        row.pop("campaign_id"): row
+        for row in Job.objects.filter(in_range, recall_for__isnull=True, warranty_for__isnull=True)
+        .values("campaign_id")
+        .annotate(
+            booked=Count("id"),
+            without_lead=Count("id", filter=Q(source_lead__isnull=True)),
+            revenue=_revenue_sum("invoice"),
+        )
+        .order_by()
+    }
+    active_ids = set(calls) | set(leads) | set(jobs)
+    campaigns = Campaign.objects.filter(Q(active=True) | Q(pk__in=[i for i in active_ids if i])).order_by(
+        "name"
+    )
+    rows = [
+        CampaignRow(
+            campaign_id=c.pk,
+            name=c.name,
+            category=c.get_category_display(),
+            cost=prorated_cost(c.monthly_cost, date_range.days),
+        )
+        for c in campaigns
+    ]
+    if None in active_ids:
+        # Calls to unknown numbers and job-generated leads carry no campaign; show the gap.
+        rows.append(CampaignRow(campaign_id=None, name="(no campaign)", category=""))
+    for row in rows:
+        row.calls = calls.get(row.campaign_id, 0)
+        row.leads_by_type.update(leads.get(row.campaign_id, {}))
+        job = jobs.get(row.campaign_id)
+        if job:
+            row.booked, row.booked_without_lead = job["booked"], job["without_lead"]
+            row.revenue = _money(job["revenue"])
+    totals = CampaignRow(campaign_id=None, name="Total", category="")
+    for row in rows:
+        totals.add(row)
+    return CampaignReport(range=date_range, rows=rows, totals=totals)
+
+
+# --------------------------------------------------------------------------- technician leads
+
+
+@dataclass
+class SetterRow:
+    key: int | None
+    name: str
+    leads_set: int = 0
+    booked: int = 0
+    open: int = 0
+    dismissed: int = 0
+    revenue: Decimal = ZERO
+
+    def add(self, other: dict[str, Any]) -> None:
+        self.leads_set += other["leads_set"]
+        self.booked += other["booked"]
+        self.open += other["open"]
+        self.dismissed += other["dismissed"]
+        self.revenue += _money(other["revenue"])
+
+    @property
+    def booked_rate(self) -> Decimal | None:
+        return _ratio(self.booked, self.leads_set)
+
+    def as_dict(self, key_name: str, label_name: str) -> dict[str, Any]:
+        return {
+            key_name: self.key,
+            label_name: self.name,
+            "leads_set": self.leads_set,
+            "booked": self.booked,
+            "open": self.open,
+            "dismissed": self.dismissed,
+            "booked_rate": self.booked_rate,
+            "revenue": self.revenue,
+        }
+
+
+@dataclass
+class TechnicianLeadsReport:
+    range: DateRange
+    by_employee: list[SetterRow]
+    by_business_unit: list[SetterRow]
+    # The finest grain (employee × business unit): the CSV's rows.
+    cells: list[dict[str, Any]]
+    totals: SetterRow
+
+
+@without_jit
+def technician_leads_report(*, date_range: DateRange) -> TechnicianLeadsReport:
+    """Leads set by employees (job-generated leads), per lead setter and per business
+    unit: set, booked, open, dismissed and the booked jobs' revenue. One grouped query."""
+    cells = list(
+        counted_leads()
+        .filter(date_range.q(), lead_setting_employee__isnull=False)
+        .values("lead_setting_employee_id", "business_unit_id")
+        .annotate(
+            leads_set=Count("id"),
+            booked=Count("id", filter=Q(status=Lead.Status.CONVERTED)),
+            open=Count("id", filter=Q(status=Lead.Status.OPEN)),
+            dismissed=Count("id", filter=Q(status=Lead.Status.DISMISSED)),
+            revenue=_revenue_sum("converted_job__invoice"),
+        )
+        .order_by()
+    )
+    employees = dict(
+        Employee.objects.filter(pk__in={c["lead_setting_employee_id"] for c in cells}).values_list(
+            "id", "name"
+        )
+    )
+    units = dict(
+        BusinessUnit.objects.filter(
+            pk__in={c["business_unit_id"] for c in cells if c["business_unit_id"]}
+        ).values_list("id", "name")
+    )
+    by_employee: dict[int | None, SetterRow] = {}
+    by_unit: dict[int | None, SetterRow] = {}
+    totals = SetterRow(key=None, name="Total")
+    for cell in cells:
+        emp_id, unit_id = cell["lead_setting_employee_id"], cell["business_unit_id"]
+        cell["employee"] = employees.get(emp_id, "")
+        cell["business_unit"] = units.get(unit_id, "(no business unit)")
+        cell["revenue"] = _money(cell["revenue"])
+        by_employee.setdefault(emp_id, SetterRow(key=emp_id, name=cell["employee"])).add(cell)
+        by_unit.setdefault(unit_id, SetterRow(key=unit_id, name=cell["business_unit"])).add(cell)
+        totals.add(cell)
+
+    def ranked(rows: Iterable[SetterRow]) -> list[SetterRow]:
+        return sorted(rows, key=lambda r: (-r.revenue, -r.leads_set, r.name))
+
+    cells.sort(key=lambda c: (c["employee"], c["business_unit"]))
+    return TechnicianLeadsReport(
+        range=date_range,
+        by_employee=ranked(by_employee.values()),
+        by_business_unit=ranked(by_unit.values()),
+        cells=cells,
+        totals=totals,
+    )
+
+
+# --------------------------------------------------------------------------- abandoned calls
+
+
+@dataclass
+class AbandonedDay:
+    day: date
+    abandoned: int = 0
+    over_60: int = 0
+    called_back: int = 0
+    recovered: int = 0
+
+
+@dataclass
+class AbandonedCallsReport:
+    range: DateRange
+    totals: AbandonedDay
+    by_day: list[AbandonedDay]
+    # heatmap[weekday 1..7 - 1][hour 0..23]: abandoned calls, ISO weekdays (Monday first), local time.
+    heatmap: list[list[int]]
+
+    @property
+    def called_back_rate(self) -> Decimal | None:
+        return _ratio(self.totals.called_back, self.totals.abandoned)
+
+    @property
+    def recovered_rate(self) -> Decimal | None:
+        return _ratio(self.totals.recovered, self.totals.abandoned)
+
+
+def _later_calls_from_same_number() -> QuerySet[Call]:
+    return Call.objects.filter(
+        from_number=OuterRef("from_number"), created_at__gt=OuterRef("created_at")
+    ).exclude(from_number="")
+
+
+def called_back_condition() -> Q:
+    """An abandoned call was called back (see the module's definitions)."""
+    return Q(Exists(_later_calls_from_same_number().filter(accepted_at__isnull=False))) | Q(
+        Exists(LeadActivity.objects.filter(lead__call=OuterRef("pk"), kind=LeadActivity.Kind.CALL))
+    )
+
+
+def recovered_condition() -> Q:
+    """An abandoned call was recovered: its lead converted, or a later call from the number booked."""
+    return Q(Exists(Lead.objects.filter(call=OuterRef("pk"), status=Lead.Status.CONVERTED))) | Q(
+        Exists(_later_calls_from_same_number().filter(classification=Call.Classification.BOOKED))
+    )
+
+
+@without_jit
+def abandoned_calls_report(*, date_range: DateRange) -> AbandonedCallsReport:
+    """Abandoned calls per local day (all, over 60 s, called back, recovered) and per
+    hour × weekday. Two grouped queries."""
+    tz = local_tz()
+    calls = Call.objects.filter(date_range.q(), classification=Call.Classification.ABANDONED)
+    per_day = {
+        row["day"]: row
+        for row in calls.annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            abandoned=Count("id"),
+            over_60=Count("id", filter=Q(duration_seconds__gt=ABANDONED_LEAD_SECONDS)),
+            called_back=Count("id", filter=called_back_condition()),
+            recovered=Count("id", filter=recovered_condition()),
+        )
+        .order_by()
+    }
+    by_day = []
+    totals = AbandonedDay(day=date_range.start)
+    for day in date_range.each_day():
+        row = per_day.get(day, {})
+        entry = AbandonedDay(
+            day=day,
+            abandoned=row.get("abandoned", 0),
+            over_60=row.get("over_60", 0),
+            called_back=row.get("called_back", 0),
+            recovered=row.get("recovered", 0),
+        )
+        by_day.append(entry)
+        totals.abandoned += entry.abandoned
+        totals.over_60 += entry.over_60
+        totals.called_back += entry.called_back
+        totals.recovered += entry.recovered
+    heatmap = [[0] * 24 for _ in range(7)]
+    for weekday, hour, n in (
+        calls.annotate(
+            weekday=ExtractIsoWeekDay("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz)
+        )
+        .values_list("weekday", "hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        heatmap[weekday - 1][hour] = n
+    return AbandonedCallsReport(range=date_range, totals=totals, by_day=by_day, heatmap=heatmap)
+
+
+# --------------------------------------------------------------------------- leads per day
+
+
+def _leads_per_day(*, date_range: DateRange) -> list[tuple[date, dict[str, int]]]:
+    """New leads per local day and type, every day of the range present (zeros included)."""
+    rows = {
+        row.pop("day"): row
+        for row in counted_leads()
+        .filter(date_range.q())
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()))
+        .values("day")
+        .annotate(**_lead_type_counts())
+        .order_by()
+    }
+    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
+
+
+leads_per_day = without_jit(_leads_per_day)
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+class Median(Aggregate):
+    """PostgreSQL's ``percentile_cont(0.5)``: the median without reading the rows into Python."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+def _response_time() -> ExpressionWrapper:
+    return ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField())
+
+
+def median_minutes(leads: QuerySet[Lead], windows: dict[str, Q]) -> dict[str, float | None]:
+    """Median minutes to first response per window (one query on PostgreSQL)."""
+    answered = leads.filter(first_response_at__isnull=False)
+    if connection.vendor == "postgresql":
+        result = answered.aggregate(
+            **{
+                name: Median(_response_time(), filter=cond, output_field=DurationField())
+                for name, cond in windows.items()
+            }
+        )
+        return {name: _minutes(value) for name, value in result.items()}
+    medians: dict[str, float | None] = {}
+    for name, cond in windows.items():
+        # Bounded: the dashboard's windows are today and this week.
+        values = list(
+            answered.filter(cond)
+            .annotate(took=_response_time())
+            .values_list("took", flat=True)[:SQLITE_MEDIAN_LIMIT]
+        )
+        medians[name] = _minutes(statistics.median(values)) if values else None
+    return medians
+
+
+def _minutes(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 60, 1)
+
+
+@dataclass
+class Dashboard:
+    today: date
+    week_start: date
+    leads: dict[str, dict[str, int]]  # window → type → count
+    calls: dict[str, dict[str, int]]  # window → classification → count
+    booked_rate: dict[str, Decimal | None]
+    overdue_follow_ups: int
+    awaiting_call_back: int
+    speed_to_lead: dict[str, float | None]
+    per_day: list[tuple[date, dict[str, int]]]
+
+
+WINDOWS = ("today", "week")
+CALL_CLASSES = [c.value for c in Call.Classification]
+
+
+@without_jit
+def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
+    """Today's and this week's figures (the week starts on Monday, local time)."""
+    today = today or timezone.localdate()
+    week_start = today - timedelta(days=today.weekday())
+    ranges = {"today": DateRange(today, today), "week": DateRange(week_start, today)}
+    week_q = ranges["week"].q()
+    today_q = ranges["today"].q()
+
+    lead_counts = (
+        counted_leads()
+        .filter(week_q)
+        .aggregate(
+            **{
+                f"{w}__{t}": Count("id", filter=Q(type=t) & (today_q if w == "today" else Q()))
+                for w in WINDOWS
+                for t in LEAD_TYPES
+            }
+        )
+    )
+    call_counts = Call.objects.filter(week_q).aggregate(
+        **{
+            f"{w}__{c}": Count("id", filter=Q(classification=c) & (today_q if w == "today" else Q()))
+            for w in WINDOWS
+            for c in CALL_CLASSES
+        }
+    )
+
+    def split(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {w: {} for w in WINDOWS}
+        for key, n in counts.items():
+            window, kind = key.split("__")
+            out[window][kind] = n
+        return out
+
+    leads, calls = split(lead_counts), split(call_counts)
+    booked_rate = {w: _ratio(calls[w]["booked"], calls[w]["booked"] + calls[w]["unbooked"]) for w in WINDOWS}
+    overdue = Lead.objects.filter(status=Lead.Status.OPEN, follow_up_on__lt=today).count()
+    awaiting = (
+        Lead.objects.filter(type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN)
+        .exclude(Exists(LeadActivity.objects.filter(lead=OuterRef("pk"), kind=LeadActivity.Kind.CALL)))
+        .count()
+    )
+    speed = median_minutes(counted_leads().filter(week_q), {"today": today_q, "week": Q(pk__isnull=False)})
+    per_day = _leads_per_day(date_range=DateRange(today - timedelta(days=chart_days - 1), today))
+    return Dashboard(
+        today=today,
+        week_start=week_start,
+        leads=leads,
+        calls=calls,
+        booked_rate=booked_rate,
+        overdue_follow_ups=overdue,
+        awaiting_call_back=awaiting,
+        speed_to_lead=speed,
+        per_day=per_day,
+    )

@@ -1,0 +1,77 @@
+"""Helpers to build a hand-made dataset at chosen local times: ``created_at``
+is ``auto_now_add``, so each row is created then moved to its moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from accounts.actor import SYSTEM
+from accounts.tests.factories import IntegrationFactory
+from calls.models import Call
+from jobs.models import Invoice, Job
+from jobs.services import invoice_add_line
+from jobs.tests.factories import book_job
+from leads.models import Lead, LeadActivity
+from leads.tests.factories import LeadFactory
+
+_provider = None
+
+
+def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """A local (settings.TIME_ZONE) moment."""
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _move(obj: Any, when: datetime, **extra: Any) -> Any:
+    type(obj).objects.filter(pk=obj.pk).update(created_at=when, **extra)
+    obj.refresh_from_db()
+    return obj
+
+
+def make_call(when: datetime, *, classification: str, duration: int = 120, **fields: Any) -> Call:
+    fields.setdefault("from_number", "+15125550199")
+    if classification != Call.Classification.ABANDONED:
+        fields.setdefault("accepted_at", when)
+    call = Call.objects.create(
+        provider=IntegrationFactory(),
+        provider_call_id=f"test-{Call.objects.count()}-{when.timestamp()}",
+        classification=classification,
+        duration_seconds=duration,
+        **fields,
+    )
+    return _move(call, when)
+
+
+def make_lead(when: datetime, **fields: Any) -> Lead:
+    lead = LeadFactory(**fields)
+    return _move(lead, when)
+
+
+def make_job(when: datetime, *, amount: Decimal | None = None, void: bool = False, **fields: Any) -> Job:
+    job = book_job(**fields)
+    if amount is not None:
+        invoice_add_line(
+            actor=SYSTEM, invoice=job.invoice, description="Work", quantity=Decimal(1), unit_price=amount
+        )
+    if void:
+        Invoice.objects.filter(job=job).update(status=Invoice.Status.VOID)
+    return _move(job, when)
+
+
+def convert(lead: Lead, job: Job) -> Lead:
+    Lead.objects.filter(pk=lead.pk).update(
+        status=Lead.Status.CONVERTED, converted_job=job, converted_at=job.created_at
+    )
+    lead.refresh_from_db()
+    return lead
+
+
+def log_call_back(lead: Lead, when: datetime) -> LeadActivity:
+    activity = LeadActivity.objects.create(lead=lead, kind=LeadActivity.Kind.CALL, by_label="CSR")
+    LeadActivity.objects.filter(pk=activity.pk).update(at=when)
+    return activity

@@ -133,7 +133,7 @@ def main() -> None:
     print(f"{leads:,} leads, {calls:,} calls, {customers:,} customers; {args.runs} runs each, ms")
     print(f"{'':<42} {'median':>9} {'p95':>9} {'queries':>8}")
     checks: list[tuple[str, Callable[[], Any]]] = [
-        ("dashboard (page)", page(client, "/reports/dashboard/")),
+        ("dashboard (page)", page(client, "/")),
         (f"campaign report, {args.days} days (page)", page(client, "/reports/campaigns/", span)),
         (f"technician leads, {args.days} days (page)", page(client, "/reports/technician-leads/", span)),
         (f"abandoned calls, {args.days} days (page)", page(client, "/reports/abandoned-calls/", span)),

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from reports.views import dashboard
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("settings/", admin.site.urls),
+    # The dashboard is the home page (issue: "Dashboard (home)").
+    path("", dashboard, name="home"),
     path("", include("accounts.urls")),
     path("", include("core.urls")),
     path("customers/", include("customers.urls")),

@@ -3,5 +3,5 @@ from django.urls import path
 from core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("today/", views.today, name="today"),
 ]

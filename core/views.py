@@ -16,8 +16,8 @@ TODAY_SHOWN = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: today's work and the quick ways into the day."""
+def today(request: HttpRequest) -> HttpResponse:
+    """Today's jobs and the quick ways into the day; a technician's home page."""
     a = actor_from_request(request)
     today = timezone.localdate()
     day_start, day_end = local_day(today)
@@ -38,4 +38,4 @@ def home(request: HttpRequest) -> HttpResponse:
             booked_week=visible.filter(created_at__gte=week_start).count(),
             own_only=not a.can(Perm.VIEW_ALL_JOBS),
         )
-    return render(request, "core/home.html", context)
+    return render(request, "core/today.html", context)

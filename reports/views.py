@@ -25,12 +25,13 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from accounts.actor import actor_from_request
 from accounts.roles import Perm
 from calls.models import Call
+from calls.services import calls_follow_up_queue
 from core.errors import DomainError
 from leads.models import Lead
 from reports import charts, exports, selectors
@@ -233,7 +234,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     abandoned-call leads awaiting a call back, speed to lead (median minutes)."""
     actor = actor_from_request(request)
     if not (actor.can(Perm.WORK_LEADS) or actor.can(Perm.REPORTS)):
-        return render(request, "reports/dashboard.html", {"nav": "home", "limited": True})
+        # A technician's home is their day's jobs.
+        return redirect("today")
     data = selectors.dashboard()
     today = data.today
     starts = {"today": today, "week": data.week_start}
@@ -281,5 +283,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "per_day_chart": _leads_chart(data.per_day, f"New leads per day, last {len(data.per_day)} days"),
         "can_reports": actor.can(Perm.REPORTS),
         "week_end": today + timedelta(days=6 - today.weekday()),
+        "queue_count": calls_follow_up_queue().count() if actor.can(Perm.WORK_LEADS) else None,
     }
     return render(request, "reports/dashboard.html", context)

@@ -143,7 +143,7 @@ def test_it_lists_the_leads_tab_with_its_count_and_actions():
     client, _ = client_for()
     r = client.get("/calls/queue/")
     body = r.content.decode()
-    assert r.status_code == 200 and '<span class="count">2</span>' in body
+    assert r.status_code == 200 and '<span class="count" aria-label="2 waiting">2</span>' in body
     assert body.index(f"call-{unbooked.pk}") < body.index(f"call-{abandoned.pk}")
     assert "(512) 555-0143" not in body
 
@@ -158,7 +158,7 @@ def test_it_lists_the_leads_tab_with_its_count_and_actions():
     client.post(f"/calls/{unbooked.pk}/dismiss/", {"reason_id": reason.pk, "note": "only wanted a price"})
     unbooked.refresh_from_db()
     assert unbooked.follow_up_resolution == "dismissed"
-    assert '<span class="count">1</span>' in client.get("/calls/queue/").content.decode()
+    assert 'aria-label="1 waiting">1</span>' in client.get("/calls/queue/").content.decode()
 
 
 def test_it_lets_only_managers_excuse_from_the_leads_tab():

@@ -394,7 +394,7 @@ def test_it_shows_todays_jobs_and_booking_counts_on_home(login_as, reference):
     now = timezone.localtime()
     today = book_job(job_type=reference["ac"], start=now.replace(hour=10, minute=0))
     book_job(job_type=reference["ac"], start=now + dt.timedelta(days=2))
-    r = client.get(reverse("home"))
+    r = client.get(reverse("today"))
     assert r.status_code == 200 and r.context["nav"] == "home"
     assert [j.pk for j in r.context["todays_jobs"]] == [today.pk]
     assert r.context["booked_today"] == 2 and r.context["booked_week"] == 2
@@ -409,7 +409,7 @@ def test_it_shows_a_technician_only_their_own_day(client, reference):
     )
     book_job(job_type=reference["ac"], start=now.replace(hour=11, minute=0))
     client.force_login(reference["tech"].user)
-    r = client.get(reverse("home"))
+    r = client.get(reverse("today"))
     assert [j.pk for j in r.context["todays_jobs"]] == [mine.pk]
     assert r.context["booked_today"] == 1
     assert reverse("job_new") not in r.content.decode()

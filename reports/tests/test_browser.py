@@ -17,7 +17,7 @@ def test_it_opens_the_campaign_report_and_sees_its_chart(page, login):
     make_job(yesterday, campaign=campaign, amount=Decimal("450.00"))
     login(manager.user.username)
 
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Reports", exact=True).click()
     page.get_by_role("link", name="Last 7 days").first.click()
     page.get_by_role("link", name="Campaigns", exact=True).click()
 

@@ -98,7 +98,7 @@ def test_it_shows_the_dashboard_to_csrs_with_todays_figures():
     make_lead(
         now - timedelta(days=30), campaign=campaign, follow_up_on=timezone.localdate() - timedelta(days=2)
     )
-    response = client_for(Role.CSR).get("/reports/dashboard/")
+    response = client_for(Role.CSR).get("/")
     assert response.status_code == 200
     data = response.context["data"]
     assert data.leads["today"]["marketing"] == 1 and data.leads["today"]["abandoned_call"] == 1
@@ -110,7 +110,7 @@ def test_it_shows_the_dashboard_to_csrs_with_todays_figures():
 
 
 def test_it_links_dashboard_figures_only_to_lists_that_exist():
-    response = client_for(Role.MANAGER).get("/reports/dashboard/")
+    response = client_for(Role.MANAGER).get("/")
     # The Follow Up and Calls lists arrive from other branches; until then the figures stay plain.
     for row in response.context["lead_rows"] + response.context["call_rows"]:
         for _, url in row["cells"]:
@@ -118,11 +118,10 @@ def test_it_links_dashboard_figures_only_to_lists_that_exist():
     assert "All reports" in response.content.decode()
 
 
-def test_it_shows_technicians_a_short_dashboard():
-    response = client_for(Role.TECHNICIAN).get("/reports/dashboard/")
-    assert response.status_code == 200
-    assert response.context["limited"] is True
-    assert "data" not in response.context
+def test_it_sends_technicians_home_to_their_day():
+    response = client_for(Role.TECHNICIAN).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/today/"
 
 
 def test_it_answers_the_dashboard_in_a_fixed_number_of_queries(django_assert_max_num_queries):
@@ -132,4 +131,4 @@ def test_it_answers_the_dashboard_in_a_fixed_number_of_queries(django_assert_max
         make_lead(timezone.now(), campaign=campaign)
         make_call(timezone.now(), classification="booked")
     with django_assert_max_num_queries(12):
-        assert client.get("/reports/dashboard/").status_code == 200
+        assert client.get("/").status_code == 200

@@ -29,8 +29,8 @@ from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
 from core.refs import resolve
-from customers.models import ContactInfo, ContactPoint, Customer, Location
-from customers.services import address_errors, customer_create, location_add
+from customers.models import ContactPoint, Customer, Location
+from customers.services import NewCustomer, customer_location_for_job
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead
@@ -149,69 +149,6 @@ def bookings_mark_matches(bookings: Sequence[Booking]) -> None:
         b.customer_matched = bool({b.phone, b.email} & known)
 
 
-# --- converting contact fields into a customer and a location -------------
-# Shared by accepting a booking (here) and, once it is unified, converting a
-# lead (DESIGN.md rule 4): the same rules must hold for both.
-
-
-def _new_customer_fields(contact: ContactInfo, fields: Mapping[str, Any] | None) -> dict[str, Any]:
-    fields = fields or {}
-    return {
-        "name": (fields.get("name") or contact.name or "").strip(),
-        "type": fields.get("type") or Customer.Type.RESIDENTIAL,
-        "phones": list(fields.get("phones") or ([contact.phone] if contact.phone else [])),
-        "emails": list(fields.get("emails") or ([contact.email] if contact.email else [])),
-    }
-
-
-def customer_location_errors(
-    *,
-    contact: ContactInfo,
-    customer: Customer | None,
-    customer_fields: Mapping[str, Any] | None,
-    location: Location | None,
-    location_fields: Mapping[str, Any] | None,
-) -> list[FieldError]:
-    """What stops a job being booked from these contact fields: a customer
-    (picked, or created with at least a name) and a location (picked, or a
-    full service address)."""
-    errors: list[FieldError] = []
-    if location is not None:
-        if customer is not None and location.customer_id != customer.pk:
-            errors.append(FieldError("location_id", f"location {location.pk} is not one of this customer's"))
-        return errors
-    if customer is None and not _new_customer_fields(contact, customer_fields)["name"]:
-        errors.append(FieldError("customer.name", "is required to create the customer (no name is known)"))
-    address = dict(location_fields) if location_fields else contact.contact_address()
-    errors += address_errors(address, prefix="location")
-    return errors
-
-
-def customer_location_ensure(
-    *,
-    contact: ContactInfo,
-    customer: Customer | None,
-    customer_fields: Mapping[str, Any] | None,
-    location: Location | None,
-    location_fields: Mapping[str, Any] | None,
-    customer_type: str = Customer.Type.RESIDENTIAL,
-) -> tuple[Customer, Location]:
-    """The customer and location a job is booked for: the ones picked, or
-    created from the contact fields. Call inside a transaction, after
-    ``customer_location_errors`` came back empty."""
-    if location is not None and customer is None:
-        customer = location.customer
-    if customer is None:
-        fields = _new_customer_fields(contact, customer_fields)
-        if not customer_fields or not customer_fields.get("type"):
-            fields["type"] = customer_type
-        customer = customer_create(**fields)
-    if location is None:
-        address = dict(location_fields) if location_fields else contact.contact_address()
-        location = location_add(customer=customer, address=address, prefix="location")
-    return customer, location
-
-
 # --- a CSR's answers ---------------------------------------------------------
 
 
@@ -236,17 +173,18 @@ def booking_accept(
     actor: Actor,
     booking: Booking,
     customer: Customer | None = None,
-    customer_fields: Mapping[str, Any] | None = None,
+    new_customer: NewCustomer | None = None,
     location: Location | None = None,
-    location_fields: Mapping[str, Any] | None = None,
+    new_location: Mapping[str, str | None] | None = None,
     business_unit: BusinessUnit | None = None,
     job_type: JobType | None = None,
     priority: str | None = None,
     start: datetime | None = None,
     technician: Employee | None = None,
 ) -> Job:
-    """Book a job from a new booking, with the conversion rules of a lead:
-    a customer and a location, picked or created from the booking's contact."""
+    """Book a job from a new booking, with the conversion rules of a lead
+    (``customer_location_for_job``). Unless the CSR picks one, the person who
+    asked is a new customer at the address they gave."""
     actor.require(Perm.WORK_LEADS)
     actor.require(Perm.BOOK_JOBS)
     locked = _lock_new(booking)
@@ -257,23 +195,20 @@ def booking_accept(
         errors.append(FieldError("business_unit_id", "is required to book a job"))
     if job_type is None:
         errors.append(FieldError("job_type_id", "is required to book a job"))
-    errors += customer_location_errors(
+    if customer is None and location is None and new_customer is None:
+        new_customer = NewCustomer()
+    if location is None and new_location is None:
+        new_location = {}
+    customer, location = customer_location_for_job(
         contact=locked,
         customer=customer,
-        customer_fields=customer_fields,
+        new_customer=new_customer,
         location=location,
-        location_fields=location_fields,
-    )
-    collect(errors)
-    assert business_unit is not None and job_type is not None
-    customer, location = customer_location_ensure(
-        contact=locked,
-        customer=customer,
-        customer_fields=customer_fields,
-        location=location,
-        location_fields=location_fields,
+        new_location=new_location,
         customer_type=locked.customer_type,
+        errors=errors,
     )
+    assert business_unit is not None and job_type is not None
     job = job_book(
         actor=actor,
         customer=customer,

@@ -20,6 +20,7 @@ from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
 from customers.models import Customer, Location
+from customers.services import NewCustomer
 from jobs.api import JobOut, job_visible, jobs_with_details
 from jobs.models import Job
 from leads.models import Lead, LeadActivity
@@ -27,7 +28,6 @@ from leads.selectors import QUEUE_ORDER, LeadFilters, LeadType, leads_filtered, 
 from leads.services import (
     Contact,
     Matches,
-    NewCustomer,
     lead_add_note,
     lead_capture,
     lead_capture_from_job,
@@ -421,17 +421,13 @@ def merge_leads(request: HttpRequest, lead_id: int, payload: MergeIn) -> Lead:
 def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> tuple[int, dict[str, Job]]:
     a = actor(request)
     lead = _lead(a, lead_id)
-    if payload.customer_id is not None and payload.customer is not None:
-        raise invalid("customer", "send customer_id or customer, not both")
-    if payload.location_id is not None and payload.location is not None:
-        raise invalid("location", "send location_id or location, not both")
     job = lead_convert(
         actor=a,
         lead=lead,
         customer=resolve(Customer, payload.customer_id, "customer_id"),
         location=resolve(Location, payload.location_id, "location_id"),
         new_customer=NewCustomer(**payload.customer.dict()) if payload.customer else None,
-        new_location=payload.location.dict() if payload.location else None,
+        new_location=payload.location.dict(exclude_unset=True) if payload.location else None,
         business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
         job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
         priority=payload.priority,

@@ -24,7 +24,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
 from customers.models import Customer, Location
-from customers.services import address_errors, customer_create, customers_matching, location_add
+from customers.services import NewCustomer, customer_location_for_job, customers_matching
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
@@ -670,21 +670,6 @@ def lead_timeline(lead: Lead) -> list[LeadActivity]:
 # --- conversion (DESIGN.md rule 4) ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewCustomer:
-    """A customer to create at conversion; blanks are filled from the lead's contact."""
-
-    name: str = ""
-    type: str = Customer.Type.RESIDENTIAL
-    phones: Sequence[str] = ()
-    emails: Sequence[str] = ()
-
-
-def _prefixed(exc: DomainError, prefix: str) -> DomainError:
-    errors = [FieldError(f"{prefix}.{e.field}", e.message) for e in exc.errors]
-    return DomainError("; ".join(f"{e.field}: {e.message}" for e in errors), code=exc.code, errors=errors)
-
-
 def _convert(
     *,
     actor: Actor,
@@ -703,6 +688,7 @@ def _convert(
     _require_open(locked, "converted")
     business_unit = business_unit or locked.business_unit
     job_type = job_type or locked.job_type
+    # What the lead is already linked to stands unless the CSR picks or describes another.
     if customer is None and new_customer is None and location is None:
         customer = locked.customer
     if (
@@ -712,44 +698,20 @@ def _convert(
         and customer.pk == locked.customer_id
     ):
         location = locked.location
-    if new_location is not None:
-        # What the CSR typed wins; the rest comes from what the lead already knows.
-        new_location = locked.contact_address() | {k: v for k, v in new_location.items() if v}
     errors: list[FieldError] = []
-    if customer is None and new_customer is None and location is None:
-        errors.append(
-            FieldError("customer_id", "converting needs a customer: pick one or create one from the lead")
-        )
-    if location is None and new_location is None:
-        errors.append(
-            FieldError("location_id", "converting needs a service location: pick one or create one")
-        )
-    if new_location is not None:
-        errors += address_errors(new_location, prefix="location")
-    if new_customer is not None and not (new_customer.name or locked.name).strip():
-        errors.append(FieldError("customer.name", "is required for a new customer"))
     if business_unit is None:
         errors.append(FieldError("business_unit_id", "is required to book the job"))
     if job_type is None:
         errors.append(FieldError("job_type_id", "is required to book the job"))
-    collect(errors)
+    customer, location = customer_location_for_job(
+        contact=locked,
+        customer=customer,
+        new_customer=new_customer,
+        location=location,
+        new_location=new_location,
+        errors=errors,
+    )
     assert business_unit is not None and job_type is not None
-
-    if new_customer is not None:
-        try:
-            customer = customer_create(
-                name=new_customer.name or locked.name,
-                type=new_customer.type,
-                phones=list(new_customer.phones) or ([locked.phone] if locked.phone else []),
-                emails=list(new_customer.emails) or ([locked.email] if locked.email else []),
-            )
-        except DomainError as exc:
-            raise _prefixed(exc, "customer") from None
-    elif customer is None and location is not None:
-        customer = location.customer
-    if new_location is not None:
-        assert customer is not None
-        location = location_add(customer=customer, address=new_location, prefix="location")
 
     job = job_book(
         actor=actor,

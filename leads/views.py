@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.pagination import keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
-from customers.services import customers_search
+from customers.services import NewCustomer, customers_search
 from jobs.models import Job
 from leads.forms import (
     CaptureForm,
@@ -48,7 +48,6 @@ from leads.services import (
     LOCATION_UNCONFIRMED,
     Contact,
     Matches,
-    NewCustomer,
     can_set_lead_on_job,
     lead_add_note,
     lead_capture,

@@ -66,7 +66,7 @@ def _errors(exc: DomainError) -> dict[str, list[str]]:
 def _get_call(pk: int) -> Call:
     call = (
         Call.objects.select_related(
-            "campaign", "accepted_by", "call_reason", "lead", "customer", "location", "job"
+            "campaign", "accepted_by", "call_reason", "lead__converted_job", "customer", "location", "job"
         )
         .filter(pk=pk)
         .first()

@@ -425,6 +425,10 @@ def lead_dismiss(*, actor: Actor, lead: Lead, reason: CallReason | None, note: s
     locked.dismiss_note = note.strip()
     locked.dismissed_at = timezone.now()
     locked.save(update_fields=["status", "dismiss_reason", "dismiss_note", "dismissed_at", "updated_at"])
+    # Nobody should call back about a lead that is closed: its calls leave the Leads tab.
+    Call.objects.filter(lead=locked).resolve_follow_ups(
+        resolution="dismissed", note=f"Lead {locked.pk} dismissed: {reason.name}"
+    )
     AuditEntry.record(
         actor=actor, entity="lead", entity_id=locked.pk, action="dismissed", changes={"reason": reason.name}
     )
@@ -643,6 +647,8 @@ def lead_merge(*, actor: Actor, lead: Lead, other: Lead) -> Lead:
     gone.save(update_fields=["status", "merged_into", "dismissed_at", "updated_at"])
     # Leads merged into the other earlier now live here too, so one hop finds every timeline.
     Lead.objects.filter(merged_into=gone).update(merged_into=keep)
+    # The other's calls (and their Leads tab rows) now act on the lead that stays open.
+    Call.objects.filter(lead=gone).update(lead=keep, updated_at=timezone.now())
     AuditEntry.record(
         actor=actor,
         entity="lead",
@@ -683,6 +689,7 @@ def _convert(
     priority: str | None,
     start: datetime | None,
     technician: Employee | None,
+    summary: str = "",
 ) -> Job:
     locked = _locked(lead)
     _require_open(locked, "converted")
@@ -723,7 +730,7 @@ def _convert(
         start=start or locked.start,
         technician=technician or locked.technician,
         campaign=locked.campaign,
-        summary=locked.summary,
+        summary=summary.strip() or locked.summary,
         tags=list(locked.tags.all()),
         lead_setting_employee=locked.lead_setting_employee,
     )
@@ -738,6 +745,9 @@ def _convert(
         actor=actor, entity="lead", entity_id=locked.pk, action="converted", changes={"job": job.pk}
     )
     _system(actor, locked, f"Converted to job {job.number}")
+    Call.objects.filter(lead=locked).resolve_follow_ups(
+        resolution="booked", note=f"Lead {locked.pk} converted to job {job.number}"
+    )
     return job
 
 
@@ -755,6 +765,7 @@ def lead_convert(
     priority: str | None = None,
     start: datetime | None = None,
     technician: Employee | None = None,
+    summary: str = "",
 ) -> Job:
     """Book the lead's job (with its invoice) and mark the lead converted, once.
 
@@ -777,6 +788,7 @@ def lead_convert(
         priority=priority,
         start=start,
         technician=technician,
+        summary=summary,
     )
 
 

@@ -341,7 +341,7 @@ def convert_booking(
         campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
         assignee=resolve(Employee, payload.assignee_id, "assignee_id"),
         follow_up_on=payload.follow_up_on,
-    )
+    ).lead
     return 201, {"lead": lead}
 
 

@@ -23,7 +23,7 @@ from accounts.actor import Actor
 from accounts.models import Employee, Integration
 from accounts.roles import Perm
 from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit, WebhookDelivery
-from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
@@ -34,7 +34,9 @@ from customers.services import NewCustomer, customer_location_for_job
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead
-from leads.services import Contact, lead_capture, normalize_contact
+from leads.services import CaptureResult, Contact, lead_capture, normalize_contact
+
+CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
 
 
 @dataclass
@@ -241,8 +243,23 @@ def booking_convert(
     campaign: Campaign | None = None,
     assignee: Employee | None = None,
     follow_up_on: date | None = None,
-) -> Lead:
-    """Turn a booking into an open marketing lead for follow-up."""
+    contact: Contact | None = None,
+    summary: str = "",
+    business_unit: BusinessUnit | None = None,
+    job_type: JobType | None = None,
+    priority: str | None = None,
+    tags: Sequence[Tag] = (),
+    customer: Customer | None = None,
+    location: Location | None = None,
+    with_matches: bool = False,
+) -> CaptureResult:
+    """Turn a booking into an open marketing lead for follow-up.
+
+    The one way a booking becomes a lead (``POST /bookings/{id}/convert``, the
+    booking page, and ``POST /leads`` with a ``booking_id``): the booking is
+    marked ``converted`` and linked to the lead, once. What the caller types
+    wins; blanks come from the booking.
+    """
     actor.require(Perm.WORK_LEADS)
     locked = _lock_new(booking)
     campaign = campaign or locked.campaign
@@ -251,28 +268,23 @@ def booking_convert(
             "campaign_id",
             "the booking names no campaign; pick one (or add a campaign rule to its integration)",
         )
+    typed = contact or Contact()
     result = lead_capture(
         actor=actor,
         type=Lead.Type.MARKETING,
-        contact=Contact(
-            name=locked.name,
-            phone=locked.phone,
-            email=locked.email,
-            street=locked.street,
-            unit=locked.unit,
-            city=locked.city,
-            state=locked.state,
-            zip=locked.zip,
-        ),
+        contact=Contact(**{name: getattr(typed, name) or getattr(locked, name) for name in CONTACT_FIELDS}),
         campaign=campaign,
         booking=locked,
-        summary=locked.summary,
-        business_unit=locked.business_unit,
-        job_type=locked.job_type,
-        priority=locked.priority,
+        customer=customer,
+        location=location,
+        summary=summary or locked.summary,
+        business_unit=business_unit or locked.business_unit,
+        job_type=job_type or locked.job_type,
+        priority=priority or locked.priority,
+        tags=tags,
         assignee=assignee,
         follow_up_on=follow_up_on,
-        with_matches=False,
+        with_matches=with_matches,
     )
     if locked.campaign_id is None:
         locked.campaign = campaign
@@ -290,7 +302,7 @@ def booking_convert(
         event="booking.converted",
         payload=booking_event_payload(locked, lead=result.lead),
     )
-    return result.lead
+    return result
 
 
 @transaction.atomic

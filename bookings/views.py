@@ -256,7 +256,7 @@ def booking_convert_post(request: HttpRequest, booking_id: int) -> HttpResponse:
             actor=a,
             booking=booking,
             campaign=_pick(Campaign, request.POST.get("campaign_id", ""), "campaign_id"),
-        )
+        ).lead
     except DomainError as exc:
         return _rerender(request, booking, exc)
     messages.success(request, f"Booking {booking.pk} is now lead {lead.pk} on the Follow Up queue.")

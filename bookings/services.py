@@ -22,7 +22,8 @@ from django.utils import timezone
 from accounts.actor import Actor
 from accounts.models import Employee, Integration
 from accounts.roles import Perm
-from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit, WebhookDelivery
+from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit
+from bookings.tasks import webhook_notify
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
 from core.choices import Priority
@@ -353,27 +354,6 @@ def booking_event_payload(booking: Booking, *, lead: Lead | None = None) -> dict
             "dismiss_note": booking.dismiss_note,
         }
     }
-
-
-def webhook_notify(
-    *, integration: Integration, event: str, payload: dict[str, Any]
-) -> WebhookDelivery | None:
-    """Queue a signed POST of ``payload`` to the integration's webhook URL.
-
-    The first attempt's row and its task are written in the caller's
-    transaction: if the change rolls back, nobody is told about it. Returns
-    ``None`` when the integration has no webhook URL. Leads that came from an
-    integration call this too (events ``lead.converted`` / ``lead.dismissed``).
-    """
-    if not integration.webhook_url:
-        return None
-    from bookings.tasks import webhook_schedule
-
-    delivery = WebhookDelivery.objects.create(
-        integration=integration, event=event, payload=payload, url=integration.webhook_url
-    )
-    webhook_schedule(delivery, run_after=None)
-    return delivery
 
 
 # --- the public form's rate limit -------------------------------------------

@@ -16,6 +16,7 @@ from accounts.actor import Actor
 from accounts.models import Employee
 from accounts.roles import Perm
 from bookings.models import Booking
+from bookings.tasks import webhook_notify
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
@@ -406,6 +407,34 @@ def lead_pin_note(*, actor: Actor, note: LeadActivity, pinned: bool) -> LeadActi
     return note
 
 
+def lead_event_payload(lead: Lead) -> dict[str, Any]:
+    """What an integration learns about a lead it sent: ids and outcome, no internals."""
+    job = lead.converted_job
+    return {
+        "lead": {
+            "id": lead.pk,
+            "type": lead.type,
+            "status": lead.status,
+            "booking_id": lead.booking_id,
+            "booking_external_id": lead.booking.external_id if lead.booking is not None else None,
+            "job": {"id": job.pk, "number": job.number, "start": job.start.isoformat() if job.start else None}
+            if job is not None
+            else None,
+            "dismiss_reason": lead.dismiss_reason.name if lead.dismiss_reason else None,
+            "dismiss_note": lead.dismiss_note,
+        }
+    }
+
+
+def _notify_source(lead: Lead, event: str) -> None:
+    """Tell the integration a lead came from (its booking's, or the one that
+    posted it) how it ended, in the caller's transaction (``webhook_notify``).
+    Leads employees captured notify nobody."""
+    integration = lead.booking.integration if lead.booking is not None else lead.created_by_integration
+    if integration is not None:
+        webhook_notify(integration=integration, event=event, payload=lead_event_payload(lead))
+
+
 def _dismiss_reason_check(reason: CallReason | None) -> CallReason:
     if reason is None:
         raise invalid("reason_id", "a dismissed lead needs a reason")
@@ -432,6 +461,7 @@ def lead_dismiss(*, actor: Actor, lead: Lead, reason: CallReason | None, note: s
     AuditEntry.record(
         actor=actor, entity="lead", entity_id=locked.pk, action="dismissed", changes={"reason": reason.name}
     )
+    _notify_source(locked, "lead.dismissed")
     _system(
         actor,
         locked,
@@ -748,6 +778,7 @@ def _convert(
     Call.objects.filter(lead=locked).resolve_follow_ups(
         resolution="booked", note=f"Lead {locked.pk} converted to job {job.number}"
     )
+    _notify_source(locked, "lead.converted")
     return job
 
 

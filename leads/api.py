@@ -341,6 +341,8 @@ def _lead_from_booking(a: Actor, payload: LeadIn) -> CaptureResult:
 
 @router.post("/leads", response=responses({201: LeadCreatedOut}))
 def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, _Captured]:
+    """Capture a lead. With ``booking_id`` the booking is converted into this
+    lead (as ``POST /bookings/{id}/convert``): 409 when it was handled already."""
     a = actor(request)
     if payload.booking_id is not None:
         converted = _lead_from_booking(a, payload)

@@ -27,6 +27,7 @@ from core.pagination import keyset_page
 from core.refs import resolve
 from core.schemas import Page, PriorityName
 from customers.models import Customer, Location
+from customers.services import NewCustomer
 from jobs.api import JobOut, jobs_with_details
 from leads.services import Contact
 
@@ -313,9 +314,9 @@ def accept_booking(request: HttpRequest, booking_id: int, payload: AcceptIn) -> 
         actor=a,
         booking=booking,
         customer=resolve(Customer, payload.customer_id, "customer_id"),
-        customer_fields=payload.customer.dict() if payload.customer else None,
+        new_customer=NewCustomer(**payload.customer.dict(exclude_none=True)) if payload.customer else None,
         location=location,
-        location_fields=payload.location.dict() if payload.location else None,
+        new_location=payload.location.dict(exclude_unset=True) if payload.location else None,
         business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
         job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
         priority=payload.priority,
@@ -340,7 +341,7 @@ def convert_booking(
         campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
         assignee=resolve(Employee, payload.assignee_id, "assignee_id"),
         follow_up_on=payload.follow_up_on,
-    )
+    ).lead
     return 201, {"lead": lead}
 
 

@@ -21,8 +21,7 @@ from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
 from customers.models import Customer, Location
-from customers.services import NewCustomer
-from jobs.api import JobOut, job_visible, jobs_with_details
+from jobs.api import BookedOut, BookFromContactIn, JobOut, job_visible, jobs_with_details
 from jobs.models import Job
 from leads.models import Lead, LeadActivity
 from leads.selectors import QUEUE_ORDER, LeadFilters, LeadType, leads_filtered, leads_for
@@ -231,37 +230,6 @@ class MergeIn(Schema):
     other_lead_id: int
 
 
-class NewCustomerIn(Schema):
-    name: str = ""
-    type: Literal["residential", "commercial"] = "residential"
-    phones: list[str] = []
-    emails: list[str] = []
-
-
-class NewLocationIn(Schema):
-    street: str = ""
-    unit: str = ""
-    city: str = ""
-    state: str = ""
-    zip: str = ""
-
-
-class ConvertIn(Schema):
-    customer_id: int | None = None
-    customer: NewCustomerIn | None = None
-    location_id: int | None = None
-    location: NewLocationIn | None = None
-    business_unit_id: int | None = None
-    job_type_id: int | None = None
-    priority: PriorityName | None = None
-    start: datetime | None = None
-    technician_id: int | None = None
-
-
-class JobBookedOut(Schema):
-    job: JobOut
-
-
 class JobLeadIn(Schema):
     business_unit_id: int | None = None
     job_type_id: int | None = None
@@ -462,23 +430,13 @@ def merge_leads(request: HttpRequest, lead_id: int, payload: MergeIn) -> Lead:
     return _lead(a, lead_id)
 
 
-@router.post("/leads/{lead_id}/convert", response=responses({201: JobBookedOut}))
-def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> tuple[int, dict[str, Job]]:
+@router.post("/leads/{lead_id}/convert", response=responses({201: BookedOut}))
+def convert_lead(
+    request: HttpRequest, lead_id: int, payload: BookFromContactIn
+) -> tuple[int, dict[str, Job]]:
     a = actor(request)
     lead = _lead(a, lead_id)
-    job = lead_convert(
-        actor=a,
-        lead=lead,
-        customer=resolve(Customer, payload.customer_id, "customer_id"),
-        location=resolve(Location, payload.location_id, "location_id"),
-        new_customer=NewCustomer(**payload.customer.dict()) if payload.customer else None,
-        new_location=payload.location.dict(exclude_unset=True) if payload.location else None,
-        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
-        job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
-        priority=payload.priority,
-        start=payload.start,
-        technician=resolve(Employee, payload.technician_id, "technician_id"),
-    )
+    job = lead_convert(actor=a, lead=lead, **payload.booking_kwargs())
     return 201, {"job": jobs_with_details().get(pk=job.pk)}
 
 

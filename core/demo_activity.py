@@ -229,11 +229,17 @@ FOLLOW_UP_TEXT: dict[str, list[str]] = {
         "Waiting on the home warranty company first.",
     ],
     LeadActivity.Outcome.SPOKE: [
-        "Spoke with them; wants a morning appointment.",
-        "Confirmed the address and gate code; ready to schedule.",
-        "Went over pricing; they want to go ahead.",
+        "Spoke with them; checking dates with the family.",
+        "Spoke with them; wants to compare financing options first.",
+        "Answered their questions; they will call us back to schedule.",
     ],
 }
+# The follow-up after which the lead was booked.
+BOOKING_TEXT = [
+    "Spoke with them; wants a morning appointment.",
+    "Confirmed the address and gate code; ready to schedule.",
+    "Went over pricing; they want to go ahead.",
+]
 NOTES = [
     ("Gate code #4471. Dog in the backyard, call on arrival.", True),
     ("Prefers text messages; works nights.", True),
@@ -1331,6 +1337,8 @@ def _plan_lead(
             follow_up_on = w.today + timedelta(
                 days=rng.randint(1, 7) if rng.random() < 0.85 else rng.randint(14, 45)
             )
+        if follow_up_on != w.today and follow_up_on.weekday() == 6:
+            follow_up_on += timedelta(days=1 if follow_up_on > w.today else -1)  # the office is closed
         follow_up_on = max(follow_up_on, timezone.localtime(at).date())
         end = min(end, _end_of(follow_up_on))
     hours = (end - at).total_seconds() / 3600
@@ -1349,8 +1357,8 @@ def _plan_lead(
         next_on = timezone.localtime(upcoming).date() if upcoming else follow_up_on
         outcome = _outcome(rng, last=last, fate=fate)
         # Nobody writes the same sentence twice on one lead.
-        fresh = [line for line in FOLLOW_UP_TEXT[outcome] if line not in said] or FOLLOW_UP_TEXT[outcome]
-        text = rng.choice(fresh)
+        lines = BOOKING_TEXT if last and fate == "converted" else FOLLOW_UP_TEXT[outcome]
+        text = rng.choice([line for line in lines if line not in said] or lines)
         said.add(text)
         w.sim.at(
             t,

@@ -186,7 +186,7 @@ def assert_leads(now):
     for lead in leads.exclude(first_response_at=None).prefetch_related("activities"):
         follow_ups = [a.at for a in lead.activities.all() if a.kind == "follow_up"]
         expected = min(follow_ups) if follow_ups else lead.converted_at
-        assert lead.first_response_at == expected, lead.pk
+        assert lead.first_response_at is not None and lead.first_response_at == expected, lead.pk
         assert lead.first_response_at >= lead.created_at
     assert not leads.filter(status="converted", first_response_at=None).exists()
 
@@ -202,8 +202,9 @@ def assert_leads(now):
 
     # Abandoned-call leads come from abandoned calls over 60 s.
     for lead in leads.filter(type="abandoned_call").select_related("call"):
-        assert lead.call.classification == "abandoned", lead.pk
-        assert lead.call.duration_seconds > LEAD_SECONDS, lead.pk
+        call = lead.call
+        assert call is not None and call.classification == "abandoned", lead.pk
+        assert call.duration_seconds is not None and call.duration_seconds > LEAD_SECONDS, lead.pk
 
     # Job-generated leads: set on jobs by technicians and an office employee or two.
     generated = leads.filter(type="job_generated")
@@ -289,6 +290,11 @@ def test_it_lets_the_printed_demo_logins_sign_in():
         assert user is not None, spec.username
         assert user.employee.role == spec.role
     assert authenticate(username="tyler.brooks", password=DEMO_PASSWORD) is None
+    # The summary of what was loaded comes after the logins.
+    summary = out.index("What is loaded:")
+    assert summary > out.index(active[-1].username)
+    for line in ("Leads", "Calls", "Leads tab", "Bookings", "Follow Up"):
+        assert line in out[summary:]
     client = Client()
     r = client.post("/login/", {"username": "csr", "password": DEMO_PASSWORD})
     assert r.status_code == 302

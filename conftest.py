@@ -15,6 +15,19 @@ from accounts.tests.factories import EmployeeFactory, IntegrationFactory
 pytest_plugins = ["core.testing.browser"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``@pytest.mark.postgres_only`` tests unless the suite runs on PostgreSQL
+    (``DATABASE_URL``): SQLite serialises writers, so a race cannot happen there."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=f"postgres_only: the database is {connection.vendor}")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            item.add_marker(skip)
+
+
 class ApiClient:
     """A test client that speaks JSON to /api/v1/ with a bearer key."""
 

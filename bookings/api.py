@@ -20,14 +20,13 @@ from bookings.services import (
     booking_receive,
     bookings_mark_matches,
 )
-from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from catalog.models import CallReason, Campaign
 from core.api import ErrorOut, actor, responses
 from core.errors import DomainError, forbidden, not_found
 from core.pagination import keyset_page
 from core.refs import resolve
 from core.schemas import Page, PriorityName
-from customers.models import Customer, Location
-from jobs.api import JobOut, jobs_with_details
+from jobs.api import BookedOut, BookFromContactIn, jobs_with_details
 from leads.services import Contact
 
 router = Router(tags=["Bookings"])
@@ -136,37 +135,6 @@ class BookingOut(Schema):
             return None
         lead = getattr(obj, "lead", None)
         return lead.pk if lead is not None else None
-
-
-class CustomerNewIn(Schema):
-    name: str = Field("", max_length=200)
-    type: Literal["residential", "commercial"] | None = None
-    phones: list[str] = []
-    emails: list[str] = []
-
-
-class LocationNewIn(Schema):
-    street: str = Field("", max_length=200)
-    unit: str = Field("", max_length=40)
-    city: str = Field("", max_length=100)
-    state: str = Field("", max_length=40)
-    zip: str = Field("", max_length=20)
-
-
-class AcceptIn(Schema):
-    customer_id: int | None = None
-    customer: CustomerNewIn | None = None
-    location_id: int | None = None
-    location: LocationNewIn | None = None
-    business_unit_id: int | None = None
-    job_type_id: int | None = None
-    priority: PriorityName | None = None
-    start: datetime | None = None
-    technician_id: int | None = None
-
-
-class AcceptOut(Schema):
-    job: JobOut
 
 
 class ConvertIn(Schema):
@@ -300,28 +268,15 @@ def get_booking(request: HttpRequest, booking_id: int) -> Booking:
     return _booking(actor(request), booking_id)
 
 
-@router.post("/bookings/{booking_id}/accept", response=responses({201: AcceptOut}))
-def accept_booking(request: HttpRequest, booking_id: int, payload: AcceptIn) -> tuple[int, dict[str, Any]]:
+@router.post("/bookings/{booking_id}/accept", response=responses({201: BookedOut}))
+def accept_booking(
+    request: HttpRequest, booking_id: int, payload: BookFromContactIn
+) -> tuple[int, dict[str, Any]]:
     """Book a job from the booking: the same customer and location rules as converting a lead."""
     a = actor(request)
     a.require_staff()
     booking = _booking(a, booking_id)
-    location = None
-    if payload.location_id is not None:
-        location = resolve(Location, payload.location_id, "location_id")
-    job = booking_accept(
-        actor=a,
-        booking=booking,
-        customer=resolve(Customer, payload.customer_id, "customer_id"),
-        customer_fields=payload.customer.dict() if payload.customer else None,
-        location=location,
-        location_fields=payload.location.dict() if payload.location else None,
-        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
-        job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
-        priority=payload.priority,
-        start=payload.start,
-        technician=resolve(Employee, payload.technician_id, "technician_id"),
-    )
+    job = booking_accept(actor=a, booking=booking, **payload.booking_kwargs())
     return 201, {"job": jobs_with_details().get(pk=job.pk)}
 
 
@@ -340,7 +295,7 @@ def convert_booking(
         campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
         assignee=resolve(Employee, payload.assignee_id, "assignee_id"),
         follow_up_on=payload.follow_up_on,
-    )
+    ).lead
     return 201, {"lead": lead}
 
 

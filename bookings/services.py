@@ -22,19 +22,22 @@ from django.utils import timezone
 from accounts.actor import Actor
 from accounts.models import Employee, Integration
 from accounts.roles import Perm
-from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit, WebhookDelivery
-from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit
+from bookings.tasks import webhook_notify
+from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
 from core.refs import resolve
-from customers.models import ContactInfo, ContactPoint, Customer, Location
-from customers.services import address_errors, customer_create, location_add
+from customers.models import ContactPoint, Customer, Location
+from customers.services import NewCustomer, customer_location_for_job
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead
-from leads.services import Contact, lead_capture, normalize_contact
+from leads.services import CaptureResult, Contact, lead_capture, normalize_contact
+
+CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
 
 
 @dataclass
@@ -149,69 +152,6 @@ def bookings_mark_matches(bookings: Sequence[Booking]) -> None:
         b.customer_matched = bool({b.phone, b.email} & known)
 
 
-# --- converting contact fields into a customer and a location -------------
-# Shared by accepting a booking (here) and, once it is unified, converting a
-# lead (DESIGN.md rule 4): the same rules must hold for both.
-
-
-def _new_customer_fields(contact: ContactInfo, fields: Mapping[str, Any] | None) -> dict[str, Any]:
-    fields = fields or {}
-    return {
-        "name": (fields.get("name") or contact.name or "").strip(),
-        "type": fields.get("type") or Customer.Type.RESIDENTIAL,
-        "phones": list(fields.get("phones") or ([contact.phone] if contact.phone else [])),
-        "emails": list(fields.get("emails") or ([contact.email] if contact.email else [])),
-    }
-
-
-def customer_location_errors(
-    *,
-    contact: ContactInfo,
-    customer: Customer | None,
-    customer_fields: Mapping[str, Any] | None,
-    location: Location | None,
-    location_fields: Mapping[str, Any] | None,
-) -> list[FieldError]:
-    """What stops a job being booked from these contact fields: a customer
-    (picked, or created with at least a name) and a location (picked, or a
-    full service address)."""
-    errors: list[FieldError] = []
-    if location is not None:
-        if customer is not None and location.customer_id != customer.pk:
-            errors.append(FieldError("location_id", f"location {location.pk} is not one of this customer's"))
-        return errors
-    if customer is None and not _new_customer_fields(contact, customer_fields)["name"]:
-        errors.append(FieldError("customer.name", "is required to create the customer (no name is known)"))
-    address = dict(location_fields) if location_fields else contact.contact_address()
-    errors += address_errors(address, prefix="location")
-    return errors
-
-
-def customer_location_ensure(
-    *,
-    contact: ContactInfo,
-    customer: Customer | None,
-    customer_fields: Mapping[str, Any] | None,
-    location: Location | None,
-    location_fields: Mapping[str, Any] | None,
-    customer_type: str = Customer.Type.RESIDENTIAL,
-) -> tuple[Customer, Location]:
-    """The customer and location a job is booked for: the ones picked, or
-    created from the contact fields. Call inside a transaction, after
-    ``customer_location_errors`` came back empty."""
-    if location is not None and customer is None:
-        customer = location.customer
-    if customer is None:
-        fields = _new_customer_fields(contact, customer_fields)
-        if not customer_fields or not customer_fields.get("type"):
-            fields["type"] = customer_type
-        customer = customer_create(**fields)
-    if location is None:
-        address = dict(location_fields) if location_fields else contact.contact_address()
-        location = location_add(customer=customer, address=address, prefix="location")
-    return customer, location
-
-
 # --- a CSR's answers ---------------------------------------------------------
 
 
@@ -236,17 +176,18 @@ def booking_accept(
     actor: Actor,
     booking: Booking,
     customer: Customer | None = None,
-    customer_fields: Mapping[str, Any] | None = None,
+    new_customer: NewCustomer | None = None,
     location: Location | None = None,
-    location_fields: Mapping[str, Any] | None = None,
+    new_location: Mapping[str, str | None] | None = None,
     business_unit: BusinessUnit | None = None,
     job_type: JobType | None = None,
     priority: str | None = None,
     start: datetime | None = None,
     technician: Employee | None = None,
 ) -> Job:
-    """Book a job from a new booking, with the conversion rules of a lead:
-    a customer and a location, picked or created from the booking's contact."""
+    """Book a job from a new booking, with the conversion rules of a lead
+    (``customer_location_for_job``). Unless the CSR picks one, the person who
+    asked is a new customer at the address they gave."""
     actor.require(Perm.WORK_LEADS)
     actor.require(Perm.BOOK_JOBS)
     locked = _lock_new(booking)
@@ -257,23 +198,20 @@ def booking_accept(
         errors.append(FieldError("business_unit_id", "is required to book a job"))
     if job_type is None:
         errors.append(FieldError("job_type_id", "is required to book a job"))
-    errors += customer_location_errors(
+    if customer is None and location is None and new_customer is None:
+        new_customer = NewCustomer()
+    if location is None and new_location is None:
+        new_location = {}
+    customer, location = customer_location_for_job(
         contact=locked,
         customer=customer,
-        customer_fields=customer_fields,
+        new_customer=new_customer,
         location=location,
-        location_fields=location_fields,
-    )
-    collect(errors)
-    assert business_unit is not None and job_type is not None
-    customer, location = customer_location_ensure(
-        contact=locked,
-        customer=customer,
-        customer_fields=customer_fields,
-        location=location,
-        location_fields=location_fields,
+        new_location=new_location,
         customer_type=locked.customer_type,
+        errors=errors,
     )
+    assert business_unit is not None and job_type is not None
     job = job_book(
         actor=actor,
         customer=customer,
@@ -306,8 +244,23 @@ def booking_convert(
     campaign: Campaign | None = None,
     assignee: Employee | None = None,
     follow_up_on: date | None = None,
-) -> Lead:
-    """Turn a booking into an open marketing lead for follow-up."""
+    contact: Contact | None = None,
+    summary: str = "",
+    business_unit: BusinessUnit | None = None,
+    job_type: JobType | None = None,
+    priority: str | None = None,
+    tags: Sequence[Tag] = (),
+    customer: Customer | None = None,
+    location: Location | None = None,
+    with_matches: bool = False,
+) -> CaptureResult:
+    """Turn a booking into an open marketing lead for follow-up.
+
+    The one way a booking becomes a lead (``POST /bookings/{id}/convert``, the
+    booking page, and ``POST /leads`` with a ``booking_id``): the booking is
+    marked ``converted`` and linked to the lead, once. What the caller types
+    wins; blanks come from the booking.
+    """
     actor.require(Perm.WORK_LEADS)
     locked = _lock_new(booking)
     campaign = campaign or locked.campaign
@@ -316,28 +269,23 @@ def booking_convert(
             "campaign_id",
             "the booking names no campaign; pick one (or add a campaign rule to its integration)",
         )
+    typed = contact or Contact()
     result = lead_capture(
         actor=actor,
         type=Lead.Type.MARKETING,
-        contact=Contact(
-            name=locked.name,
-            phone=locked.phone,
-            email=locked.email,
-            street=locked.street,
-            unit=locked.unit,
-            city=locked.city,
-            state=locked.state,
-            zip=locked.zip,
-        ),
+        contact=Contact(**{name: getattr(typed, name) or getattr(locked, name) for name in CONTACT_FIELDS}),
         campaign=campaign,
         booking=locked,
-        summary=locked.summary,
-        business_unit=locked.business_unit,
-        job_type=locked.job_type,
-        priority=locked.priority,
+        customer=customer,
+        location=location,
+        summary=summary or locked.summary,
+        business_unit=business_unit or locked.business_unit,
+        job_type=job_type or locked.job_type,
+        priority=priority or locked.priority,
+        tags=tags,
         assignee=assignee,
         follow_up_on=follow_up_on,
-        with_matches=False,
+        with_matches=with_matches,
     )
     if locked.campaign_id is None:
         locked.campaign = campaign
@@ -355,7 +303,7 @@ def booking_convert(
         event="booking.converted",
         payload=booking_event_payload(locked, lead=result.lead),
     )
-    return result.lead
+    return result
 
 
 @transaction.atomic
@@ -406,27 +354,6 @@ def booking_event_payload(booking: Booking, *, lead: Lead | None = None) -> dict
             "dismiss_note": booking.dismiss_note,
         }
     }
-
-
-def webhook_notify(
-    *, integration: Integration, event: str, payload: dict[str, Any]
-) -> WebhookDelivery | None:
-    """Queue a signed POST of ``payload`` to the integration's webhook URL.
-
-    The first attempt's row and its task are written in the caller's
-    transaction: if the change rolls back, nobody is told about it. Returns
-    ``None`` when the integration has no webhook URL. Leads that came from an
-    integration call this too (events ``lead.converted`` / ``lead.dismissed``).
-    """
-    if not integration.webhook_url:
-        return None
-    from bookings.tasks import webhook_schedule
-
-    delivery = WebhookDelivery.objects.create(
-        integration=integration, event=event, payload=payload, url=integration.webhook_url
-    )
-    webhook_schedule(delivery, run_after=None)
-    return delivery
 
 
 # --- the public form's rate limit -------------------------------------------

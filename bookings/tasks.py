@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from accounts.models import Integration
 from bookings.models import WebhookDelivery
 
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
@@ -79,6 +80,26 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, f"{type(exc).__name__}: {reason}"
+
+
+def webhook_notify(
+    *, integration: Integration, event: str, payload: dict[str, Any]
+) -> WebhookDelivery | None:
+    """Queue a signed POST of ``payload`` to the integration's webhook URL.
+
+    The first attempt's row and its task are written in the caller's
+    transaction: if the change rolls back, nobody is told about it. Returns
+    ``None`` when the integration has no webhook URL. Bookings send
+    ``booking.*`` events, leads that came from an integration ``lead.converted``
+    / ``lead.dismissed`` (``leads.services``).
+    """
+    if not integration.webhook_url:
+        return None
+    delivery = WebhookDelivery.objects.create(
+        integration=integration, event=event, payload=payload, url=integration.webhook_url
+    )
+    webhook_schedule(delivery, run_after=None)
+    return delivery
 
 
 def webhook_schedule(delivery: WebhookDelivery, *, run_after: datetime | None) -> None:

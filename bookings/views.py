@@ -36,7 +36,7 @@ from core.errors import DomainError, invalid
 from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Customer, Location
-from customers.services import customers_matching
+from customers.services import NewCustomer, customers_matching
 
 QUEUE_PAGE = 50
 MATCH_LIMIT = 5
@@ -231,9 +231,9 @@ def booking_accept_post(request: HttpRequest, booking_id: int) -> HttpResponse:
             actor=a,
             booking=booking,
             customer=customer,
-            customer_fields={"name": post.get("customer_name", "")} if customer is None else None,
+            new_customer=NewCustomer(name=post.get("customer_name", "")) if customer is None else None,
             location=location,
-            location_fields=address if location is None else None,
+            new_location=address if location is None else None,
             business_unit=_pick(BusinessUnit, post.get("business_unit_id", ""), "business_unit_id"),
             job_type=_pick(JobType, post.get("job_type_id", ""), "job_type_id"),
             priority=post.get("priority") or None,
@@ -256,7 +256,7 @@ def booking_convert_post(request: HttpRequest, booking_id: int) -> HttpResponse:
             actor=a,
             booking=booking,
             campaign=_pick(Campaign, request.POST.get("campaign_id", ""), "campaign_id"),
-        )
+        ).lead
     except DomainError as exc:
         return _rerender(request, booking, exc)
     messages.success(request, f"Booking {booking.pk} is now lead {lead.pk} on the Follow Up queue.")

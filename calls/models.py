@@ -1,6 +1,27 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    def awaiting_follow_up(self) -> CallQuerySet:
+        """On the dashboard's Leads tab (the partial index ``call_follow_up_queue``)."""
+        return self.filter(follow_up_at__isnull=False, follow_up_resolved_at__isnull=True)
+
+    def resolve_follow_ups(self, *, resolution: str, note: str = "") -> int:
+        """Take these calls off the Leads tab, those still on it, saying how they ended.
+
+        Leads use it when their own life cycle closes the queue row: an
+        abandoned-call lead converted or dismissed anywhere is off the tab.
+        """
+        now = timezone.now()
+        return self.awaiting_follow_up().update(
+            follow_up_resolved_at=now,
+            follow_up_resolution=resolution,
+            follow_up_note=note.strip(),
+            updated_at=now,
+        )
 
 
 class Call(models.Model):
@@ -76,6 +97,8 @@ class Call(models.Model):
     last_callback_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

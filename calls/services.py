@@ -39,7 +39,7 @@ from customers.services import customers_matching
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
-from leads.services import Contact, lead_add_activity, lead_capture
+from leads.services import Contact, lead_add_activity, lead_capture, lead_convert, lead_dismiss
 
 # DESIGN.md rule 7: the trade's line between a real conversation or a real
 # wait and a hang-up.
@@ -500,45 +500,58 @@ def call_book_job(
     technician: Employee | None = None,
     summary: str = "",
 ) -> Job:
-    """Book a job from a call: the job keeps the call's campaign and the call becomes ``booked``."""
+    """Book a job from a call: the job keeps the call's campaign and the call becomes ``booked``.
+
+    A call with an open lead (captured from it, or its abandoned-call lead)
+    books through ``lead_convert``, so the lead becomes converted and points at
+    the job instead of staying open for follow-up. A call nobody answered is
+    not booked *during* the call (``call_classify`` rule 1): it stays
+    ``abandoned``, its queue row is resolved as booked and the job is reached
+    through its lead, so abandoned-and-recovered calls stay countable.
+    """
     actor.require(Perm.BOOK_JOBS)
     locked = _lock(call)
     if locked.job_id is not None:
         raise conflict(f"Job {locked.job_id} is already booked from this call.", code="call_booked")
-    job = job_book(
-        actor=actor,
-        customer=customer,
-        location=location,
-        business_unit=business_unit,
-        job_type=job_type,
-        priority=priority,
-        start=start,
-        technician=technician,
-        campaign=locked.campaign,
-        summary=summary,
-    )
-    locked.job, locked.customer, locked.location = job, job.customer, job.location
-    if locked.lead is not None and locked.lead.status == Lead.Status.OPEN:
-        lead_add_activity(
-            actor=actor,
-            lead=locked.lead,
-            kind=LeadActivity.Kind.SYSTEM,
-            text=f"Job {job.number} booked from the call.",
-            call=locked,
+    lead = locked.lead
+    abandoned = locked.classification == C.ABANDONED
+    if lead is not None and lead.status == Lead.Status.CONVERTED and abandoned:
+        raise conflict(
+            f"This call's lead {lead.pk} is already booked as job {lead.converted_job}.", code="call_booked"
         )
-    _resolve_follow_up(locked, resolution="booked", note="")
-    _reclassify(
-        locked,
-        actor=actor,
-        changed=[
-            "job",
-            "customer",
-            "location",
-            "follow_up_resolved_at",
-            "follow_up_resolution",
-            "follow_up_note",
-        ],
-    )
+    if lead is not None and lead.status == Lead.Status.OPEN:
+        job = lead_convert(
+            actor=actor,
+            lead=lead,
+            customer=customer,
+            location=location,
+            business_unit=business_unit,
+            job_type=job_type,
+            priority=priority,
+            start=start,
+            technician=technician,
+            summary=summary,
+        )
+    else:
+        job = job_book(
+            actor=actor,
+            customer=customer,
+            location=location,
+            business_unit=business_unit,
+            job_type=job_type,
+            priority=priority,
+            start=start,
+            technician=technician,
+            campaign=locked.campaign,
+            summary=summary,
+        )
+    changed = ["customer", "location", "follow_up_resolved_at", "follow_up_resolution", "follow_up_note"]
+    if not abandoned:
+        locked.job = job
+        changed.append("job")
+    locked.customer, locked.location = job.customer, job.location
+    _resolve_follow_up(locked, resolution="booked", note=f"Job {job.number} booked.")
+    _reclassify(locked, actor=actor, changed=changed)
     return job
 
 
@@ -574,7 +587,11 @@ def call_excuse(*, actor: Actor, call: Call, note: str) -> Call:
 
 @transaction.atomic
 def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | None, note: str = "") -> Call:
-    """Take a call off the Leads tab with a reason (no follow-up will come of it)."""
+    """Take a call off the Leads tab with a reason (no follow-up will come of it).
+
+    A row with an open lead dismisses that lead (``lead_dismiss``, with the
+    same reason), which takes every queue row of the lead off the tab.
+    """
     actor.require(Perm.WORK_LEADS)
     locked = Call.objects.select_for_update(of=("self",)).select_related("lead").get(pk=call.pk)
     if reason is None:
@@ -582,12 +599,15 @@ def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | Non
     if locked.follow_up_at is None or locked.follow_up_resolved_at is not None:
         raise conflict("This call is not waiting for follow-up.", code="not_in_queue")
     text = f"Dismissed from the Leads tab: {reason}. {note}".strip()
+    lead = locked.lead
+    if lead is not None and lead.status == Lead.Status.OPEN:
+        lead_dismiss(actor=actor, lead=lead, reason=reason, note=note)
+    elif lead is not None:
+        lead_add_activity(actor=actor, lead=lead, kind=LeadActivity.Kind.NOTE, text=text, call=locked)
     _resolve_follow_up(locked, resolution="dismissed", note=text)
     locked.save(
         update_fields=["follow_up_resolved_at", "follow_up_resolution", "follow_up_note", "updated_at"]
     )
-    if locked.lead is not None:
-        lead_add_activity(actor=actor, lead=locked.lead, kind=LeadActivity.Kind.NOTE, text=text, call=locked)
     _audit(actor, locked, "follow_up_dismissed", {"reason": reason.name, "note": note})
     return locked
 
@@ -679,7 +699,7 @@ def calls_ringing() -> QuerySet[Call]:
 def calls_follow_up_queue() -> QuerySet[Call]:
     """The dashboard's Leads tab: abandoned-call leads and unbooked calls still to follow up."""
     return (
-        Call.objects.filter(follow_up_at__isnull=False, follow_up_resolved_at__isnull=True)
+        Call.objects.awaiting_follow_up()
         .select_related("campaign", "lead", "accepted_by", "customer")
         .order_by("-follow_up_at", "-id")
     )

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +42,7 @@ from calls.services import (
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType
 from core.errors import DomainError, invalid
 from core.pagination import keyset_page
+from core.refs import resolve
 from customers.models import Location
 from leads.services import Contact
 
@@ -66,7 +68,7 @@ def _errors(exc: DomainError) -> dict[str, list[str]]:
 def _get_call(pk: int) -> Call:
     call = (
         Call.objects.select_related(
-            "campaign", "accepted_by", "call_reason", "lead", "customer", "location", "job"
+            "campaign", "accepted_by", "call_reason", "lead__converted_job", "customer", "location", "job"
         )
         .filter(pk=pk)
         .first()
@@ -123,6 +125,9 @@ def _panel_context(
     business_unit = call.campaign.business_unit if call.campaign else None
     if business_unit is not None:
         values.setdefault("business_unit_id", str(business_unit.pk))
+    if call.campaign_id is not None:
+        values.setdefault("campaign_id", str(call.campaign_id))
+    campaigns = Campaign.objects.filter(Q(active=True) | Q(pk=call.campaign_id)).order_by("name")
     locations = [loc for c in matches.customers for loc in c.locations.all()]
     return {
         "call": call,
@@ -131,6 +136,7 @@ def _panel_context(
         "reasons": reasons,
         "guide": booking_guide_for(reason=reason, business_unit=business_unit),
         "chosen_reason": reason,
+        "campaigns": campaigns,
         "business_units": BusinessUnit.objects.filter(active=True),
         "job_types": JobType.objects.filter(active=True).prefetch_related("business_units"),
         "values": values,
@@ -204,8 +210,12 @@ def call_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _lead_details(post: QueryDict, call: Call) -> LeadDetails:
     location = _location(post)
+    campaign_pk = _int(post.get("campaign_id"))
+    # The call's own campaign stands even if it was switched off since the call came in.
+    own = campaign_pk == call.campaign_id
     return LeadDetails(
         contact=Contact(**{f: post.get(f, "") for f in CONTACT_FIELDS}),
+        campaign=resolve(Campaign, campaign_pk, "campaign_id", require_active=not own),
         location=location,
         customer=location.customer if location else None,
         summary=post.get("summary", ""),

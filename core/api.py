@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
@@ -159,6 +160,23 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         exc.status_code, "error"
     )
     return api.create_response(request, _body(str(exc), code), status=exc.status_code)
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id or number beyond 64 bits: the caller's input, never our fault.
+    return api.create_response(
+        request, _body("A number in the request is out of range.", "out_of_range"), status=422
+    )
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # PostgreSQL refuses values its columns cannot hold (a number out of range,
+    # text longer than the column) that SQLite would take: bad input either way.
+    return api.create_response(
+        request, _body("A value in the request does not fit its field.", "out_of_range"), status=422
+    )
 
 
 @api.exception_handler(Http404)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.actor import Actor
 from accounts.models import Employee, Integration, Role
+from bookings.models import CampaignRule
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import campaign_set_tracking_numbers
 from core.choices import Priority
@@ -443,6 +444,19 @@ INTEGRATIONS = [
     ("Website booking form", "website"),
     ("Angi", "angi"),
     ("CallRail", "callrail"),
+    ("Email inbox", "email"),
+]
+# Sources whose bookings arrive through the public form at /book/<slug>/.
+BOOKING_FORMS = {"website"}
+
+# Which campaign a booking that names none belongs to, from its UTM tags:
+# (integration slug, utm_source, utm_medium, utm_campaign, campaign), tried in order.
+CAMPAIGN_RULES = [
+    ("website", "google", "cpc", "", "Google Ads - HVAC Repair"),
+    ("website", "facebook", "", "", "Facebook - Comfort Club Offer"),
+    ("website", "instagram", "", "", "Facebook - Comfort Club Offer"),
+    ("website", "", "", "", "Website (organic)"),
+    ("angi", "", "", "", "Angi Leads"),
 ]
 
 _FIRST_NAMES = (
@@ -536,7 +550,7 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _phone(rng: random.Random, taken: set[str]) -> str:
+def new_phone(rng: random.Random, taken: set[str]) -> str:
     while True:
         exchange = rng.randint(200, 999)
         if exchange % 100 == 11 or exchange == 555:  # N11 codes and 555 are not ordinary exchanges
@@ -575,9 +589,9 @@ def plan_customers(count: int) -> list[_CustomerPlan]:
             name = f"{first} {last}"
             email_local = f"{first}.{last}{rng.randint(1, 99)}".lower()
             kind = Customer.Type.RESIDENTIAL
-        phones = [_phone(rng, taken)]
+        phones = [new_phone(rng, taken)]
         if rng.random() < 0.25:
-            phones.append(_phone(rng, taken))
+            phones.append(new_phone(rng, taken))
         emails = [f"{email_local}@{rng.choice(EMAIL_DOMAINS)}"] if rng.random() < 0.75 else []
         addresses: list[tuple[str, str, str, str]] = []
         for _ in range(2 if (commercial or rng.random() < 0.08) else 1):
@@ -594,14 +608,16 @@ def plan_customers(count: int) -> list[_CustomerPlan]:
 
 
 @dataclass
-class _Reference:
+class Reference:
     units: dict[str, BusinessUnit]
     job_types: dict[str, JobType]
     campaigns: dict[str, Campaign]
     tags: dict[str, Tag]
+    reasons: dict[str, CallReason]
+    integrations: dict[str, Integration]
 
 
-def _reference_data() -> _Reference:
+def _reference_data() -> Reference:
     units = {name: BusinessUnit.objects.get_or_create(name=name)[0] for name in BUSINESS_UNITS}
     job_types: dict[str, JobType] = {}
     for spec in JOB_TYPES:
@@ -625,8 +641,10 @@ def _reference_data() -> _Reference:
         if created and cspec.numbers:
             campaign_set_tracking_numbers(campaign=campaign, numbers=list(cspec.numbers))
         campaigns[cspec.name] = campaign
-    for name, is_lead in CALL_REASONS:
-        CallReason.objects.get_or_create(name=name, defaults={"is_lead": is_lead})
+    reasons = {
+        name: CallReason.objects.get_or_create(name=name, defaults={"is_lead": is_lead})[0]
+        for name, is_lead in CALL_REASONS
+    }
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in TAGS}
     for gspec in GUIDES:
         BookingGuide.objects.get_or_create(
@@ -638,9 +656,28 @@ def _reference_data() -> _Reference:
                 "job_type": job_types[gspec.job_type] if gspec.job_type else None,
             },
         )
-    for name, slug in INTEGRATIONS:
-        Integration.objects.get_or_create(slug=slug, defaults={"name": name})
-    return _Reference(units=units, job_types=job_types, campaigns=campaigns, tags=tags)
+    integrations = {
+        slug: Integration.objects.get_or_create(
+            slug=slug, defaults={"name": name, "booking_form_enabled": slug in BOOKING_FORMS}
+        )[0]
+        for name, slug in INTEGRATIONS
+    }
+    for position, (slug, source, medium, utm_campaign, campaign_name) in enumerate(CAMPAIGN_RULES):
+        CampaignRule.objects.get_or_create(
+            integration=integrations[slug],
+            utm_source=source,
+            utm_medium=medium,
+            utm_campaign=utm_campaign,
+            defaults={"position": position, "campaign": campaigns[campaign_name]},
+        )
+    return Reference(
+        units=units,
+        job_types=job_types,
+        campaigns=campaigns,
+        tags=tags,
+        reasons=reasons,
+        integrations=integrations,
+    )
 
 
 def _employees() -> dict[str, Employee]:
@@ -715,22 +752,80 @@ def _load_customers(plans: Sequence[_CustomerPlan], tags: dict[str, Tag]) -> lis
     return customers
 
 
-def _weighted(rng: random.Random, items: Sequence[tuple[T, int]]) -> T:
+def weighted(rng: random.Random, items: Sequence[tuple[T, float]]) -> T:
     return rng.choices([i for i, _ in items], weights=[w for _, w in items], k=1)[0]
+
+
+class DemoClock:
+    """What ``django.utils.timezone.now`` answers while the demo's past is written.
+
+    The services stamp ``timezone.now()`` on everything they write: created_at,
+    audit entries, a lead's timeline and ``first_response_at``, a booking's
+    ``handled_at``, a call's queue times. Setting the clock to the moment each
+    step of the 90 days happened lets the real services write a consistent
+    history, instead of re-deriving every one of their timestamps afterwards.
+    It never runs ahead of the real time the load started. It swaps a module
+    attribute, so it is for the loader only, never beside live requests.
+    """
+
+    def __init__(self) -> None:
+        self._real = timezone.now
+        self.limit = self._real()
+        self.at = self.limit
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> datetime:
+        self.at = min(at, self.limit)
+        return self.at
+
+    def __enter__(self) -> DemoClock:
+        setattr(timezone, "now", self.now)  # noqa: B010 - mypy refuses assigning to a function
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(timezone, "now", self._real)  # noqa: B010
+
+
+# How busy the phones are by hour of day on a weekday (the office opens at 7).
+OFFICE_HOURS = {7: 5, 8: 10, 9: 12, 10: 11, 11: 9, 12: 6, 13: 8, 14: 8, 15: 7, 16: 6, 17: 4, 18: 2}
+
+
+def office_moment(rng: random.Random, day: date) -> datetime:
+    """A moment in office hours on ``day`` (Saturdays 8 to 2)."""
+    tz = timezone.get_current_timezone()
+    hours = [(h, w) for h, w in OFFICE_HOURS.items() if day.weekday() != 5 or 8 <= h < 14]
+    hour = weighted(rng, hours)
+    return datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=tz)
+
+
+def _booked_at(rng: random.Random, start: datetime, now: datetime) -> datetime:
+    """When a CSR booked a visit: in office hours, the same day or up to a week
+    before, and never later than now (a future visit was booked in the last days)."""
+    today = timezone.localtime(now).date()
+    last = min(start.astimezone(timezone.get_current_timezone()).date(), today)
+    days = [last - timedelta(days=d) for d in range(7) if (last - timedelta(days=d)).weekday() != 6]
+    for _ in range(20):
+        moment = office_moment(rng, rng.choice(days))
+        if moment < start - timedelta(hours=1) and moment <= now:
+            return moment
+    return min(start - timedelta(hours=rng.randint(2, 9)), now - timedelta(minutes=rng.randint(5, 600)))
 
 
 def _load_jobs(
     *,
     rng: random.Random,
     customers: list[Customer],
-    ref: _Reference,
+    ref: Reference,
     employees: dict[str, Employee],
     today: date,
     days_back: int,
     days_ahead: int,
+    clock: DemoClock,
 ) -> None:
     tz = timezone.get_current_timezone()
-    now = timezone.now()
+    now = clock.limit
     tags = list(ref.tags.values())
     csrs = [Actor(employee=employees[s.username]) for s in EMPLOYEES if s.role == Role.CSR and s.active]
     office = Actor(employee=employees["billing"])
@@ -746,7 +841,6 @@ def _load_jobs(
     spec_by_name = {spec.name: spec for spec in JOB_TYPES}
 
     completed: list[Job] = []
-    backdated: list[tuple[Job, datetime]] = []
     for offset in range(-days_back, days_ahead + 1):
         day = today + timedelta(days=offset)
         per_day = {5: rng.randint(2, 3), 6: rng.randint(0, 1)}.get(day.weekday(), rng.randint(6, 9))
@@ -768,18 +862,19 @@ def _load_jobs(
                 campaign: Campaign | None = None
                 summary = f"{spec.summaries[0]} (job {original.number}: {original.summary})"
             else:
-                spec = _weighted(rng, bookable)
+                spec = weighted(rng, bookable)
                 customer = rng.choice(customers)
                 location = rng.choice(locations[customer.pk])
                 unit = ref.units[rng.choice(spec.units)]
                 pool = techs_by_unit[unit.name] or all_techs
                 technician = rng.choice(pool) if (offset <= 3 or rng.random() < 0.6) else None
-                campaign = _weighted(rng, campaign_weights)
+                campaign = weighted(rng, campaign_weights)
                 summary = rng.choice(spec.summaries)
             # A technician on an earlier visit sold some of the estimates.
             lead_setter = None
             if spec.sold_lines and rng.random() < 0.35:
                 lead_setter = rng.choice(all_techs)
+            clock.set(_booked_at(rng, start, now))
             job = job_book(
                 actor=rng.choice(csrs),
                 customer=customer,
@@ -795,40 +890,31 @@ def _load_jobs(
                 warranty_for=original if kind == "warranty" else None,
                 lead_setting_employee=lead_setter,
             )
-            booked_at = start - timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 9))
-            if booked_at > now:  # a future visit was booked in the last few days
-                booked_at = now - timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 9))
-            backdated.append((job, booked_at))
-            _finish(rng=rng, job=job, spec=spec, start=start, now=now, office=office)
+            finish_job(rng=rng, job=job, spec=spec, office=office, clock=clock)
             if job.status == Job.Status.COMPLETED and original is None:
                 completed.append(job)
 
-    # auto_now_add stamps "now"; reports read when jobs were really booked.
-    for job, booked_at in backdated:
-        job.created_at = booked_at
-    Job.objects.bulk_update([j for j, _ in backdated], ["created_at"], batch_size=500)
-    invoices = list(Invoice.objects.filter(job__in=[j for j, _ in backdated]).only("id", "job_id"))
-    booked = {j.pk: at for j, at in backdated}
-    for invoice in invoices:
-        invoice.created_at = booked[invoice.job_id]
-    Invoice.objects.bulk_update(invoices, ["created_at"], batch_size=500)
 
-
-def _finish(
-    *, rng: random.Random, job: Job, spec: JobTypeSpec, start: datetime, now: datetime, office: Actor
-) -> None:
-    """Move a booked job along as far as its date says: past jobs are done
-    (or were canceled), today's are under way, future ones wait."""
+def finish_job(*, rng: random.Random, job: Job, spec: JobTypeSpec, office: Actor, clock: DemoClock) -> None:
+    """Move a booked job along as far as its date says, each step at the time
+    it happened: past jobs are done (or were canceled), today's are under way,
+    future ones wait. Leaves the clock where the last step put it."""
+    now = clock.limit
+    start = job.start
+    assert start is not None
     tech = Actor(employee=job.technician) if job.technician else office
     invoice = job.invoice
     if start > now:
         if start - now < timedelta(hours=20) and job.technician is not None:
+            clock.set(max(job.created_at, now - timedelta(minutes=rng.randint(10, 240))))
             job_set_status(actor=office, job=job, status=Job.Status.DISPATCHED)
         return
     if start + timedelta(hours=2) > now:
+        clock.set(start + timedelta(minutes=rng.randint(0, 20)))
         job.status = job_set_status(actor=tech, job=job, status=Job.Status.WORKING).status
         return
     if rng.random() < 0.06 and not job.bills_nothing:
+        clock.set(max(job.created_at + timedelta(minutes=30), start - timedelta(hours=rng.randint(2, 30))))
         job.status = job_set_status(actor=office, job=job, status=Job.Status.CANCELED).status
         invoice_set_status(actor=office, invoice=invoice, status=Invoice.Status.VOID)
         return
@@ -839,17 +925,32 @@ def _finish(
         lines.extend(rng.sample(spec.extra_lines, k=rng.choice((1, 1, 1, 2))))
     if not lines:
         lines = [("Service call", "79.00")]
-    for description, price in lines:
+    arrived = clock.set(start + timedelta(minutes=rng.randint(0, 50)))
+    job_set_status(actor=tech, job=job, status=Job.Status.WORKING)
+    for i, (description, price) in enumerate(lines):
+        clock.set(arrived + timedelta(minutes=30 + 15 * i))
         quantity = Decimal(rng.choice((2, 3))) if "filter" in description else Decimal("1")
         invoice_add_line(
             actor=tech, invoice=invoice, description=description, quantity=quantity, unit_price=Decimal(price)
         )
-    job_set_status(actor=tech, job=job, status=Job.Status.WORKING)
+    clock.set(arrived + timedelta(minutes=rng.randint(60, 180)))
     job.status = job_set_status(actor=tech, job=job, status=Job.Status.COMPLETED).status
     if now - start > timedelta(days=1):
+        posted = clock.set(_next_morning(rng, start))
         invoice_set_status(actor=office, invoice=invoice, status=Invoice.Status.POSTED)
         if now - start > timedelta(days=7) or rng.random() < 0.5:
+            clock.set(min(posted + timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 8)), now))
             invoice_set_status(actor=office, invoice=invoice, status=Invoice.Status.PAID)
+
+
+def _next_morning(rng: random.Random, moment: datetime) -> datetime:
+    tz = timezone.get_current_timezone()
+    day = moment.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(day, time(8, rng.randint(0, 59)), tzinfo=tz) + timedelta(hours=rng.randint(0, 3))
+
+
+def job_type_spec(name: str) -> JobTypeSpec:
+    return next(spec for spec in JOB_TYPES if spec.name == name)
 
 
 def demo_loaded(plans: Sequence[_CustomerPlan]) -> bool:
@@ -861,21 +962,30 @@ def demo_loaded(plans: Sequence[_CustomerPlan]) -> bool:
 def load_demo(
     *, customers: int = 320, days_back: int = 90, days_ahead: int = 14, today: date | None = None
 ) -> DemoResult:
-    """Load the demo company; a second call finds it and adds nothing."""
+    """Load the demo company and its 90 days of office activity; a second
+    call finds both and adds nothing."""
+    # The activity builds on this module's people and reference data.
+    from core.demo_activity import load_activity
+
     ref = _reference_data()
     employees = _employees()
     logins = [spec for spec in EMPLOYEES if spec.active]
     plans = plan_customers(customers)
-    if demo_loaded(plans):
-        return DemoResult(loaded=False, logins=logins)
-    rows = _load_customers(plans, ref.tags)
-    _load_jobs(
-        rng=random.Random(SEED + 1),
-        customers=rows,
-        ref=ref,
-        employees=employees,
-        today=today or timezone.localdate(),
-        days_back=days_back,
-        days_ahead=days_ahead,
-    )
-    return DemoResult(loaded=True, logins=logins)
+    loaded = False
+    with DemoClock() as clock:
+        if not demo_loaded(plans):
+            rows = _load_customers(plans, ref.tags)
+            _load_jobs(
+                rng=random.Random(SEED + 1),
+                customers=rows,
+                ref=ref,
+                employees=employees,
+                today=today or timezone.localdate(),
+                days_back=days_back,
+                days_ahead=days_ahead,
+                clock=clock,
+            )
+            loaded = True
+        # Separate from the company, so a database loaded before the activity existed gets it too.
+        activity = load_activity(ref=ref, employees=employees, clock=clock, days_back=days_back)
+    return DemoResult(loaded=loaded or activity, logins=logins)

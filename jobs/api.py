@@ -18,6 +18,7 @@ from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
 from customers.models import Customer, Location
+from customers.services import NewCustomer
 from jobs.models import Invoice, InvoiceLine, Job
 from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
 
@@ -92,6 +93,57 @@ class JobOut(Schema):
         # The leads app links a converted lead to its job; until then there is none.
         lead = getattr(obj, "source_lead", None)
         return lead.pk if lead is not None else None
+
+
+class NewCustomerIn(Schema):
+    name: str = Field("", max_length=200)
+    # Blank means the default of where the job comes from (a booking's customer type).
+    type: Literal["residential", "commercial"] | None = None
+    phones: list[str] = []
+    emails: list[str] = []
+
+
+class NewLocationIn(Schema):
+    street: str = Field("", max_length=200)
+    unit: str = Field("", max_length=40)
+    city: str = Field("", max_length=100)
+    state: str = Field("", max_length=40)
+    zip: str = Field("", max_length=20)
+
+
+class BookFromContactIn(Schema):
+    """Booking a job from a lead or a booking (API.md: lead convert, booking accept):
+    pick a customer and location by id, or describe new ones (blanks are filled from
+    the lead's or booking's contact fields)."""
+
+    customer_id: int | None = None
+    customer: NewCustomerIn | None = None
+    location_id: int | None = None
+    location: NewLocationIn | None = None
+    business_unit_id: int | None = None
+    job_type_id: int | None = None
+    priority: PriorityName | None = None
+    start: datetime | None = None
+    technician_id: int | None = None
+
+    def booking_kwargs(self) -> dict[str, Any]:
+        """The references resolved (422 naming the field when unknown or inactive),
+        as the keyword arguments ``lead_convert`` and ``booking_accept`` share."""
+        return {
+            "customer": resolve(Customer, self.customer_id, "customer_id"),
+            "new_customer": NewCustomer(**self.customer.dict(exclude_none=True)) if self.customer else None,
+            "location": resolve(Location, self.location_id, "location_id"),
+            "new_location": self.location.dict(exclude_unset=True) if self.location else None,
+            "business_unit": resolve(BusinessUnit, self.business_unit_id, "business_unit_id"),
+            "job_type": resolve(JobType, self.job_type_id, "job_type_id"),
+            "priority": self.priority,
+            "start": self.start,
+            "technician": resolve(Employee, self.technician_id, "technician_id"),
+        }
+
+
+class BookedOut(Schema):
+    job: JobOut
 
 
 class StatusIn(Schema):

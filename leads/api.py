@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from accounts.actor import Actor
 from accounts.models import Employee
 from bookings.models import Booking
+from bookings.services import booking_convert
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from core.api import actor, responses
@@ -20,14 +21,14 @@ from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
 from customers.models import Customer, Location
-from jobs.api import JobOut, job_visible, jobs_with_details
+from jobs.api import BookedOut, BookFromContactIn, JobOut, job_visible, jobs_with_details
 from jobs.models import Job
 from leads.models import Lead, LeadActivity
 from leads.selectors import QUEUE_ORDER, LeadFilters, LeadType, leads_filtered, leads_for
 from leads.services import (
+    CaptureResult,
     Contact,
     Matches,
-    NewCustomer,
     lead_add_note,
     lead_capture,
     lead_capture_from_job,
@@ -229,37 +230,6 @@ class MergeIn(Schema):
     other_lead_id: int
 
 
-class NewCustomerIn(Schema):
-    name: str = ""
-    type: Literal["residential", "commercial"] = "residential"
-    phones: list[str] = []
-    emails: list[str] = []
-
-
-class NewLocationIn(Schema):
-    street: str = ""
-    unit: str = ""
-    city: str = ""
-    state: str = ""
-    zip: str = ""
-
-
-class ConvertIn(Schema):
-    customer_id: int | None = None
-    customer: NewCustomerIn | None = None
-    location_id: int | None = None
-    location: NewLocationIn | None = None
-    business_unit_id: int | None = None
-    job_type_id: int | None = None
-    priority: PriorityName | None = None
-    start: datetime | None = None
-    technician_id: int | None = None
-
-
-class JobBookedOut(Schema):
-    job: JobOut
-
-
 class JobLeadIn(Schema):
     business_unit_id: int | None = None
     job_type_id: int | None = None
@@ -298,16 +268,59 @@ def _lead(a: Actor, lead_id: int) -> Lead:
     return lead
 
 
+# Fields of POST /leads that a lead from a booking cannot carry (it is a marketing lead for follow-up).
+NOT_FROM_A_BOOKING = (
+    "call_id",
+    "call_reason_id",
+    "origin_job_id",
+    "lead_setting_employee_id",
+    "technician_id",
+    "start",
+)
+
+
+def _lead_from_booking(a: Actor, payload: LeadIn) -> CaptureResult:
+    """``booking_id`` given: the booking is converted (``booking_convert``), so it
+    is marked converted and linked to its lead, exactly as by its Convert button."""
+    if payload.type != Lead.Type.MARKETING:
+        raise invalid("type", "a lead from a booking is a marketing lead")
+    for name in NOT_FROM_A_BOOKING:
+        if getattr(payload, name) is not None:
+            raise invalid(name, "does not apply to a lead from a booking")
+    booking = resolve(Booking, payload.booking_id, "booking_id")
+    assert booking is not None
+    return booking_convert(
+        actor=a,
+        booking=booking,
+        campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
+        assignee=resolve(Employee, payload.assignee_id, "assignee_id"),
+        follow_up_on=payload.follow_up_on,
+        contact=Contact(**payload.contact.dict()) if payload.contact else None,
+        summary=payload.summary,
+        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
+        job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
+        priority=payload.priority,
+        tags=resolve_many(Tag, payload.tags, "tags"),
+        customer=resolve(Customer, payload.customer_id, "customer_id"),
+        location=resolve(Location, payload.location_id, "location_id"),
+        with_matches=a.integration is None,
+    )
+
+
 @router.post("/leads", response=responses({201: LeadCreatedOut}))
 def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, _Captured]:
+    """Capture a lead. With ``booking_id`` the booking is converted into this
+    lead (as ``POST /bookings/{id}/convert``): 409 when it was handled already."""
     a = actor(request)
+    if payload.booking_id is not None:
+        converted = _lead_from_booking(a, payload)
+        return 201, _Captured(converted.lead, converted.warnings, converted.matches)
     result = lead_capture(
         actor=a,
         type=payload.type,
         contact=Contact(**payload.contact.dict()) if payload.contact else Contact(),
         campaign=resolve(Campaign, payload.campaign_id, "campaign_id"),
         call=resolve(Call, payload.call_id, "call_id"),
-        booking=resolve(Booking, payload.booking_id, "booking_id"),
         customer=resolve(Customer, payload.customer_id, "customer_id"),
         location=resolve(Location, payload.location_id, "location_id"),
         summary=payload.summary,
@@ -417,27 +430,13 @@ def merge_leads(request: HttpRequest, lead_id: int, payload: MergeIn) -> Lead:
     return _lead(a, lead_id)
 
 
-@router.post("/leads/{lead_id}/convert", response=responses({201: JobBookedOut}))
-def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> tuple[int, dict[str, Job]]:
+@router.post("/leads/{lead_id}/convert", response=responses({201: BookedOut}))
+def convert_lead(
+    request: HttpRequest, lead_id: int, payload: BookFromContactIn
+) -> tuple[int, dict[str, Job]]:
     a = actor(request)
     lead = _lead(a, lead_id)
-    if payload.customer_id is not None and payload.customer is not None:
-        raise invalid("customer", "send customer_id or customer, not both")
-    if payload.location_id is not None and payload.location is not None:
-        raise invalid("location", "send location_id or location, not both")
-    job = lead_convert(
-        actor=a,
-        lead=lead,
-        customer=resolve(Customer, payload.customer_id, "customer_id"),
-        location=resolve(Location, payload.location_id, "location_id"),
-        new_customer=NewCustomer(**payload.customer.dict()) if payload.customer else None,
-        new_location=payload.location.dict() if payload.location else None,
-        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
-        job_type=resolve(JobType, payload.job_type_id, "job_type_id"),
-        priority=payload.priority,
-        start=payload.start,
-        technician=resolve(Employee, payload.technician_id, "technician_id"),
-    )
+    job = lead_convert(actor=a, lead=lead, **payload.booking_kwargs())
     return 201, {"job": jobs_with_details().get(pk=job.pk)}
 
 

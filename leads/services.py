@@ -16,6 +16,7 @@ from accounts.actor import Actor
 from accounts.models import Employee
 from accounts.roles import Perm
 from bookings.models import Booking
+from bookings.tasks import webhook_notify
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
@@ -24,7 +25,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
 from customers.models import Customer, Location
-from customers.services import address_errors, customer_create, customers_matching, location_add
+from customers.services import NewCustomer, customer_location_for_job, customers_matching
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
@@ -406,6 +407,34 @@ def lead_pin_note(*, actor: Actor, note: LeadActivity, pinned: bool) -> LeadActi
     return note
 
 
+def lead_event_payload(lead: Lead) -> dict[str, Any]:
+    """What an integration learns about a lead it sent: ids and outcome, no internals."""
+    job = lead.converted_job
+    return {
+        "lead": {
+            "id": lead.pk,
+            "type": lead.type,
+            "status": lead.status,
+            "booking_id": lead.booking_id,
+            "booking_external_id": lead.booking.external_id if lead.booking is not None else None,
+            "job": {"id": job.pk, "number": job.number, "start": job.start.isoformat() if job.start else None}
+            if job is not None
+            else None,
+            "dismiss_reason": lead.dismiss_reason.name if lead.dismiss_reason else None,
+            "dismiss_note": lead.dismiss_note,
+        }
+    }
+
+
+def _notify_source(lead: Lead, event: str) -> None:
+    """Tell the integration a lead came from (its booking's, or the one that
+    posted it) how it ended, in the caller's transaction (``webhook_notify``).
+    Leads employees captured notify nobody."""
+    integration = lead.booking.integration if lead.booking is not None else lead.created_by_integration
+    if integration is not None:
+        webhook_notify(integration=integration, event=event, payload=lead_event_payload(lead))
+
+
 def _dismiss_reason_check(reason: CallReason | None) -> CallReason:
     if reason is None:
         raise invalid("reason_id", "a dismissed lead needs a reason")
@@ -425,9 +454,14 @@ def lead_dismiss(*, actor: Actor, lead: Lead, reason: CallReason | None, note: s
     locked.dismiss_note = note.strip()
     locked.dismissed_at = timezone.now()
     locked.save(update_fields=["status", "dismiss_reason", "dismiss_note", "dismissed_at", "updated_at"])
+    # Nobody should call back about a lead that is closed: its calls leave the Leads tab.
+    Call.objects.filter(lead=locked).resolve_follow_ups(
+        resolution="dismissed", note=f"Lead {locked.pk} dismissed: {reason.name}"
+    )
     AuditEntry.record(
         actor=actor, entity="lead", entity_id=locked.pk, action="dismissed", changes={"reason": reason.name}
     )
+    _notify_source(locked, "lead.dismissed")
     _system(
         actor,
         locked,
@@ -643,6 +677,8 @@ def lead_merge(*, actor: Actor, lead: Lead, other: Lead) -> Lead:
     gone.save(update_fields=["status", "merged_into", "dismissed_at", "updated_at"])
     # Leads merged into the other earlier now live here too, so one hop finds every timeline.
     Lead.objects.filter(merged_into=gone).update(merged_into=keep)
+    # The other's calls (and their Leads tab rows) now act on the lead that stays open.
+    Call.objects.filter(lead=gone).update(lead=keep, updated_at=timezone.now())
     AuditEntry.record(
         actor=actor,
         entity="lead",
@@ -670,21 +706,6 @@ def lead_timeline(lead: Lead) -> list[LeadActivity]:
 # --- conversion (DESIGN.md rule 4) ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewCustomer:
-    """A customer to create at conversion; blanks are filled from the lead's contact."""
-
-    name: str = ""
-    type: str = Customer.Type.RESIDENTIAL
-    phones: Sequence[str] = ()
-    emails: Sequence[str] = ()
-
-
-def _prefixed(exc: DomainError, prefix: str) -> DomainError:
-    errors = [FieldError(f"{prefix}.{e.field}", e.message) for e in exc.errors]
-    return DomainError("; ".join(f"{e.field}: {e.message}" for e in errors), code=exc.code, errors=errors)
-
-
 def _convert(
     *,
     actor: Actor,
@@ -698,11 +719,13 @@ def _convert(
     priority: str | None,
     start: datetime | None,
     technician: Employee | None,
+    summary: str = "",
 ) -> Job:
     locked = _locked(lead)
     _require_open(locked, "converted")
     business_unit = business_unit or locked.business_unit
     job_type = job_type or locked.job_type
+    # What the lead is already linked to stands unless the CSR picks or describes another.
     if customer is None and new_customer is None and location is None:
         customer = locked.customer
     if (
@@ -712,44 +735,20 @@ def _convert(
         and customer.pk == locked.customer_id
     ):
         location = locked.location
-    if new_location is not None:
-        # What the CSR typed wins; the rest comes from what the lead already knows.
-        new_location = locked.contact_address() | {k: v for k, v in new_location.items() if v}
     errors: list[FieldError] = []
-    if customer is None and new_customer is None and location is None:
-        errors.append(
-            FieldError("customer_id", "converting needs a customer: pick one or create one from the lead")
-        )
-    if location is None and new_location is None:
-        errors.append(
-            FieldError("location_id", "converting needs a service location: pick one or create one")
-        )
-    if new_location is not None:
-        errors += address_errors(new_location, prefix="location")
-    if new_customer is not None and not (new_customer.name or locked.name).strip():
-        errors.append(FieldError("customer.name", "is required for a new customer"))
     if business_unit is None:
         errors.append(FieldError("business_unit_id", "is required to book the job"))
     if job_type is None:
         errors.append(FieldError("job_type_id", "is required to book the job"))
-    collect(errors)
+    customer, location = customer_location_for_job(
+        contact=locked,
+        customer=customer,
+        new_customer=new_customer,
+        location=location,
+        new_location=new_location,
+        errors=errors,
+    )
     assert business_unit is not None and job_type is not None
-
-    if new_customer is not None:
-        try:
-            customer = customer_create(
-                name=new_customer.name or locked.name,
-                type=new_customer.type,
-                phones=list(new_customer.phones) or ([locked.phone] if locked.phone else []),
-                emails=list(new_customer.emails) or ([locked.email] if locked.email else []),
-            )
-        except DomainError as exc:
-            raise _prefixed(exc, "customer") from None
-    elif customer is None and location is not None:
-        customer = location.customer
-    if new_location is not None:
-        assert customer is not None
-        location = location_add(customer=customer, address=new_location, prefix="location")
 
     job = job_book(
         actor=actor,
@@ -761,7 +760,7 @@ def _convert(
         start=start or locked.start,
         technician=technician or locked.technician,
         campaign=locked.campaign,
-        summary=locked.summary,
+        summary=summary.strip() or locked.summary,
         tags=list(locked.tags.all()),
         lead_setting_employee=locked.lead_setting_employee,
     )
@@ -776,6 +775,10 @@ def _convert(
         actor=actor, entity="lead", entity_id=locked.pk, action="converted", changes={"job": job.pk}
     )
     _system(actor, locked, f"Converted to job {job.number}")
+    Call.objects.filter(lead=locked).resolve_follow_ups(
+        resolution="booked", note=f"Lead {locked.pk} converted to job {job.number}"
+    )
+    _notify_source(locked, "lead.converted")
     return job
 
 
@@ -793,6 +796,7 @@ def lead_convert(
     priority: str | None = None,
     start: datetime | None = None,
     technician: Employee | None = None,
+    summary: str = "",
 ) -> Job:
     """Book the lead's job (with its invoice) and mark the lead converted, once.
 
@@ -815,6 +819,7 @@ def lead_convert(
         priority=priority,
         start=start,
         technician=technician,
+        summary=summary,
     )
 
 

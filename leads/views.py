@@ -30,7 +30,8 @@ from core.errors import DomainError
 from core.pagination import keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
-from customers.services import customers_search
+from customers.services import NewCustomer, customers_search
+from jobs.api import job_visible
 from jobs.models import Job
 from leads.forms import (
     CaptureForm,
@@ -48,7 +49,6 @@ from leads.services import (
     LOCATION_UNCONFIRMED,
     Contact,
     Matches,
-    NewCustomer,
     can_set_lead_on_job,
     lead_add_note,
     lead_capture,
@@ -62,6 +62,7 @@ from leads.services import (
     lead_reopen,
     lead_timeline,
     lead_update,
+    lead_visible,
     leads_bulk_assign,
     leads_bulk_dismiss,
 )
@@ -705,12 +706,19 @@ def _job_lead(request: HttpRequest, job_id: int, *, partial: bool) -> HttpRespon
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
+                # A technician who books for someone else (or credits someone else) may not
+                # open the new job or lead: they stay on the job they are on.
+                target = reverse("job_detail", args=[job.pk])
                 if new_job is not None:
-                    messages.success(request, f"Booked job {new_job.number} from this job's lead {lead.pk}.")
-                    target = reverse("job_detail", args=[new_job.pk])
+                    to = f", assigned to {new_job.technician.name}" if new_job.technician else ""
+                    booked = f"Booked job {new_job.number} from this job's lead {lead.pk}{to}."
+                    messages.success(request, booked)
+                    if job_visible(a, new_job):
+                        target = reverse("job_detail", args=[new_job.pk])
                 else:
                     messages.success(request, f"Lead {lead.pk} saved for follow-up.")
-                    target = reverse("lead_detail", args=[lead.pk])
+                    if lead_visible(a, lead):
+                        target = reverse("lead_detail", args=[lead.pk])
                 if partial:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target

@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.tests.factories import IntegrationFactory
 from bookings.models import Booking
@@ -12,8 +12,6 @@ from leads.services import Contact
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_it_makes_one_booking_from_two_identical_posts_at_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent connections (PostgreSQL)")
     integration = IntegrationFactory()
     barrier = threading.Barrier(2)
     results = []

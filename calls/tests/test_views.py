@@ -11,6 +11,7 @@ from calls.tests.factories import play_call, ring
 from catalog.tests.factories import (
     BookingGuideFactory,
     CallReasonFactory,
+    CampaignFactory,
     JobTypeFactory,
     TrackingNumberFactory,
 )
@@ -204,3 +205,50 @@ def test_it_keeps_technicians_off_the_calls_screens():
         assert client.get(url).status_code == 403
     assert client.post(f"/calls/{call.pk}/accept/").status_code == 403
     assert Call.objects.get().accepted_by is None
+
+
+def test_it_captures_a_lead_from_a_call_to_an_unknown_number_with_the_picked_campaign():
+    reason = CallReasonFactory(is_lead=True)
+    campaign = CampaignFactory(name="Yard signs")
+    inactive = CampaignFactory(name="Old mailer", active=False)
+    call = ring(to_number="+15125550999")
+    assert call.campaign is None and call.unknown_tracking_number
+    client, _ = client_for()
+    client.post(f"/calls/{call.pk}/accept/")
+    panel = client.get(f"/calls/{call.pk}/").content.decode()
+    assert 'name="campaign_id"' in panel and "Yard signs" in panel and "Old mailer" not in panel
+    form = {
+        "action": "capture",
+        "call_reason_id": reason.pk,
+        "name": "Pat Doe",
+        "phone": "5128675309",
+        "confirm_without_location": "1",
+    }
+    r = client.post(f"/calls/{call.pk}/close/", form)
+    assert r.status_code == 422 and "a marketing lead needs its campaign" in r.content.decode()
+    assert 'value="Pat Doe"' in r.content.decode()
+    # Already confirmed "without a location": fixing the campaign does not ask again.
+    assert '<input type="hidden" name="confirm_without_location" value="1">' in r.content.decode()
+    assert client.post(f"/calls/{call.pk}/close/", {**form, "campaign_id": inactive.pk}).status_code == 422
+    assert not Lead.objects.exists() and Call.objects.get(pk=call.pk).closed_at is None
+
+    r = client.post(f"/calls/{call.pk}/close/", {**form, "campaign_id": campaign.pk})
+    assert r.status_code == 302
+    lead = Lead.objects.get()
+    assert lead.campaign == campaign and lead.call_id == call.pk and lead.name == "Pat Doe"
+
+
+def test_it_preselects_the_calls_campaign_and_lets_the_csr_change_it():
+    tracking = TrackingNumberFactory(number="+15125550100")
+    other = CampaignFactory(name="Referral")
+    reason = CallReasonFactory(is_lead=True)
+    call = play_call(agent=make_employee(Role.CSR), seconds=120)
+    client, _ = client_for()
+    panel = client.get(f"/calls/{call.pk}/").content.decode()
+    assert f'<option value="{tracking.campaign.pk}" selected>' in panel
+    r = client.post(
+        f"/calls/{call.pk}/capture/",
+        {"call_reason_id": reason.pk, "phone": "5128675309", "campaign_id": other.pk},
+    )
+    assert r.status_code == 302
+    assert Lead.objects.get().campaign == other

@@ -5,15 +5,21 @@ import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Employee, Integration, Role
+from bookings.models import Booking
+from calls.models import Call
+from calls.services import LEAD_SECONDS, call_classify, calls_follow_up_queue
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
 from core.demo import DEMO_PASSWORD, EMPLOYEES
+from core.demo_activity import UNKNOWN_NUMBER
+from core.models import AuditEntry
 from customers.models import ContactPoint, Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
+from leads.models import Lead, LeadActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +39,11 @@ MODELS = [
     Job,
     Invoice,
     InvoiceLine,
+    Lead,
+    LeadActivity,
+    Call,
+    Booking,
+    AuditEntry,
 ]
 
 
@@ -104,12 +115,165 @@ def test_it_loads_a_company_that_meets_the_minimums():
     assert jobs.filter(technician__isnull=False).count() > jobs.count() * 0.8
     assert jobs.filter(lead_setting_employee__isnull=False).exists()
 
+    # The same load carries 90 days of office activity.
+    assert_job_history_is_backdated(now)
+    assert_leads(now)
+    assert_calls(now)
+    assert_bookings()
+
+
+def assert_job_history_is_backdated(now):
+    """Each job's audit trail is stamped when it happened, not on the day of the load."""
+    booked = dict(AuditEntry.objects.filter(entity="job", action="booked").values_list("entity_id", "at"))
+    jobs = dict(Job.objects.values_list("pk", "created_at"))
+    assert booked == jobs
+    assert min(booked.values()) < now - timedelta(days=85)
+    assert not AuditEntry.objects.filter(at__gt=now).exists()
+    assert AuditEntry.objects.filter(
+        entity="invoice", action="status", at__lt=now - timedelta(days=60)
+    ).exists()
+
+
+def assert_leads(now):
+    today = timezone.localdate()
+    leads = Lead.objects.all()
+    assert 600 <= leads.count() <= 1500
+    minimums = {
+        ("marketing", "converted"): 150,
+        ("marketing", "dismissed"): 100,
+        ("marketing", "open"): 40,
+        ("abandoned_call", "converted"): 30,
+        ("abandoned_call", "dismissed"): 30,
+        ("abandoned_call", "open"): 5,
+        ("job_generated", "converted"): 30,
+        ("job_generated", "dismissed"): 10,
+        ("job_generated", "open"): 5,
+    }
+    found = {(r["type"], r["status"]): r["n"] for r in leads.values("type", "status").annotate(n=Count("id"))}
+    for key, minimum in minimums.items():
+        assert found.get(key, 0) >= minimum, (key, found.get(key))
+    # Spread over the 90 days, nothing in the future; older ones are mostly closed.
+    assert leads.filter(created_at__lt=now - timedelta(days=80)).exists()
+    assert not leads.filter(created_at__gt=now).exists()
+    old = leads.filter(created_at__lt=now - timedelta(days=30))
+    assert old.filter(status="open").count() < old.count() * 0.15
+
+    # Contact details as they come: name and phone only, email only, existing customers.
+    marketing = leads.filter(type="marketing")
+    assert marketing.filter(customer=None, email="", city="").exclude(name="").exclude(phone="").count() >= 20
+    assert marketing.filter(customer=None, phone="").exclude(email="").exists()
+    assert marketing.filter(customer__isnull=False).count() >= 30
+    assert marketing.values("campaign").distinct().count() == Campaign.objects.count()
+
+    # The Follow Up queue: overdue, due today and later; assigned to CSRs.
+    open_leads = leads.filter(status="open")
+    assert open_leads.filter(follow_up_on__lt=today).count() >= 5
+    assert open_leads.filter(follow_up_on=today).count() >= 5
+    assert open_leads.filter(follow_up_on__gt=today).count() >= 5
+    assignees = set(leads.exclude(assignee=None).values_list("assignee__role", flat=True))
+    assert assignees == {Role.CSR}
+
+    # Timelines: follow-ups and notes (some pinned) written by CSRs, in the past.
+    activities = LeadActivity.objects.all()
+    assert activities.filter(kind="follow_up").count() >= leads.count()
+    assert activities.filter(kind="note", pinned=True).count() >= 20
+    assert set(activities.filter(kind__in=["follow_up", "note"]).values_list("by__role", flat=True)) == {
+        Role.CSR
+    }
+    assert not activities.filter(at__gt=now).exists()
+
+    # first_response_at is the first follow-up, or the conversion when nobody followed up first.
+    for lead in leads.exclude(first_response_at=None).prefetch_related("activities"):
+        follow_ups = [a.at for a in lead.activities.all() if a.kind == "follow_up"]
+        expected = min(follow_ups) if follow_ups else lead.converted_at
+        assert lead.first_response_at is not None and lead.first_response_at == expected, lead.pk
+        assert lead.first_response_at >= lead.created_at
+    assert not leads.filter(status="converted", first_response_at=None).exists()
+
+    # Every converted lead booked its job, with its invoice, its campaign and its lead setter.
+    converted = leads.filter(status="converted").select_related("converted_job__invoice")
+    for lead in converted:
+        job = lead.converted_job
+        assert job is not None and job.invoice is not None, lead.pk
+        assert job.campaign_id == lead.campaign_id, lead.pk
+        assert job.lead_setting_employee_id == lead.lead_setting_employee_id, lead.pk
+        assert job.created_at == lead.converted_at, lead.pk
+    assert not leads.filter(status="dismissed", dismiss_reason=None, merged_into=None).exists()
+
+    # Abandoned-call leads come from abandoned calls over 60 s.
+    for lead in leads.filter(type="abandoned_call").select_related("call"):
+        call = lead.call
+        assert call is not None and call.classification == "abandoned", lead.pk
+        assert call.duration_seconds is not None and call.duration_seconds > LEAD_SECONDS, lead.pk
+
+    # Job-generated leads: set on jobs by technicians and an office employee or two.
+    generated = leads.filter(type="job_generated")
+    setters = generated.values("lead_setting_employee__role").annotate(n=Count("id"))
+    by_role = {r["lead_setting_employee__role"]: r["n"] for r in setters}
+    assert by_role.get(Role.TECHNICIAN, 0) >= 40
+    assert by_role.get(Role.OFFICE, 0) >= 1
+    assert generated.values("lead_setting_employee").distinct().count() >= 5
+    assert not generated.filter(origin_job=None).exists()
+    assert not generated.exclude(customer_id=F("origin_job__customer_id")).exists()
+
+
+def assert_calls(now):
+    calls = Call.objects.select_related("call_reason")
+    assert 1500 <= calls.count() <= 5000
+    found = dict(calls.values_list("classification").annotate(n=Count("id")))
+    minimums = {"abandoned": 150, "booked": 300, "excused": 100, "not_lead": 200, "unbooked": 200}
+    for classification, minimum in minimums.items():
+        assert found.get(classification, 0) >= minimum, (classification, found.get(classification))
+    # Nothing is hand-classified against the rules.
+    for call in calls:
+        assert call.classification == call_classify(call), call.pk
+    assert not calls.filter(created_at__gt=now).exists()
+    assert calls.filter(created_at__lt=now - timedelta(days=85)).exists()
+
+    # Every tracking number rings, and some calls come to a number that is not one.
+    dialled = set(calls.values_list("to_number", flat=True))
+    assert set(TrackingNumber.objects.filter(active=True).values_list("number", flat=True)) <= dialled
+    unknown = calls.filter(to_number=UNKNOWN_NUMBER)
+    assert unknown.exists()
+    assert not unknown.exclude(unknown_tracking_number=True, campaign=None).exists()
+
+    # CSRs answer; nobody else.
+    assert set(calls.exclude(accepted_by=None).values_list("accepted_by__role", flat=True)) == {Role.CSR}
+    # A real office's rhythm: busy mornings, busy Mondays, quiet nights and Sundays.
+    hours = [timezone.localtime(at) for at in calls.values_list("created_at", flat=True)]
+    mornings = sum(1 for t in hours if 8 <= t.hour < 12)
+    nights = sum(1 for t in hours if t.hour >= 21 or t.hour < 6)
+    assert mornings > 10 * nights
+    mondays = sum(1 for t in hours if t.weekday() == 0)
+    sundays = sum(1 for t in hours if t.weekday() == 6)
+    assert mondays > 3 * sundays
+
+    # The Leads tab has work waiting: abandoned-call leads and unbooked calls.
+    queue = calls_follow_up_queue()
+    kinds = set(queue.values_list("classification", flat=True))
+    assert kinds == {"abandoned", "unbooked"}
+    assert 5 <= queue.count() <= 150
+
+
+def assert_bookings():
+    bookings = Booking.objects.all()
+    found = dict(bookings.values_list("status").annotate(n=Count("id")))
+    for status, minimum in {"new": 3, "accepted": 5, "converted": 5, "dismissed": 2}.items():
+        assert found.get(status, 0) >= minimum, (status, found.get(status))
+    assert set(bookings.values_list("channel", flat=True)) == {"online", "partner", "email"}
+    assert not bookings.filter(status="accepted", job__invoice=None).exists()
+    assert bookings.filter(status="converted", lead__type="marketing").count() == found["converted"]
+    assert bookings.filter(channel="online").exclude(utm_source="").exists()
+    assert bookings.filter(channel="online", utm_source="google").exclude(gclid="").exists()
+    assert not bookings.filter(channel="partner").exclude(campaign__name="Angi Leads").exists()
+
 
 def test_it_adds_nothing_the_second_time():
     # A smaller company walks the same code; the full one is loaded above.
     load(customers=40, days=10, days_ahead=3)
     before = counts()
     assert before["Job"] > 0
+    assert before["Lead"] > 0 and before["Call"] > 0 and before["Booking"] > 0
     out = load(customers=40, days=10, days_ahead=3)
     assert counts() == before
     assert "already loaded" in out
@@ -126,6 +290,11 @@ def test_it_lets_the_printed_demo_logins_sign_in():
         assert user is not None, spec.username
         assert user.employee.role == spec.role
     assert authenticate(username="tyler.brooks", password=DEMO_PASSWORD) is None
+    # The summary of what was loaded comes after the logins.
+    summary = out.index("What is loaded:")
+    assert summary > out.index(active[-1].username)
+    for line in ("Leads", "Calls", "Leads tab", "Bookings", "Follow Up"):
+        assert line in out[summary:]
     client = Client()
     r = client.post("/login/", {"username": "csr", "password": DEMO_PASSWORD})
     assert r.status_code == 302

@@ -225,3 +225,34 @@ def test_it_shows_flyout_errors_where_htmx_swaps_them(csr):
     r = csr.post(f"/leads/from-job/{job.pk}/hx/", {"action": "book"})
     assert r.status_code == 200 and "is required to book the job" in r.content.decode()
     assert not Lead.objects.exists()
+
+
+def test_it_leaves_a_technician_on_their_job_when_the_new_one_is_not_theirs():
+    tech = client_for(Role.TECHNICIAN)
+    other = make_employee(Role.TECHNICIAN)
+    job = book_job(technician=tech.employee)
+    jt = JobTypeFactory()
+    body = {"business_unit": jt.business_units.first().pk, "job_type": jt.pk}
+    r = tech.post(f"/leads/from-job/{job.pk}/hx/", {**body, "action": "book", "technician": other.pk})
+    new_job = Job.objects.exclude(pk=job.pk).get()
+    assert r.status_code == 204 and r["HX-Redirect"] == f"/jobs/{job.pk}/"
+    assert tech.get(f"/jobs/{new_job.pk}/").status_code == 404
+    assert f"Booked job {new_job.number}" in tech.get(r["HX-Redirect"]).content.decode()
+
+    r = tech.post(f"/leads/from-job/{job.pk}/hx/", {**body, "action": "book", "technician": tech.employee.pk})
+    mine = Job.objects.exclude(pk__in=[job.pk, new_job.pk]).get()
+    assert r["HX-Redirect"] == f"/jobs/{mine.pk}/"
+
+    r = tech.post(f"/leads/from-job/{job.pk}/hx/", {"action": "save", "lead_setting_employee": other.pk})
+    assert r["HX-Redirect"] == f"/jobs/{job.pk}/"
+
+
+def test_it_takes_the_office_to_the_booked_job():
+    csr = client_for(Role.CSR)
+    job, jt = book_job(), JobTypeFactory()
+    r = csr.post(
+        f"/leads/from-job/{job.pk}/hx/",
+        {"action": "book", "business_unit": jt.business_units.first().pk, "job_type": jt.pk},
+    )
+    new_job = Job.objects.exclude(pk=job.pk).get()
+    assert r.status_code == 204 and r["HX-Redirect"] == f"/jobs/{new_job.pk}/"

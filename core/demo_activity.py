@@ -1276,7 +1276,7 @@ def _convert_booking(w: _World, booking: Booking, person: _Person) -> None:
     campaign = None
     if booking.campaign_id is None:
         campaign = w.ref.campaigns[w.rng.choice(["Website (organic)", "Referrals & Word of Mouth"])]
-    lead = booking_convert(actor=w.actor(csr), booking=booking, campaign=campaign, assignee=csr)
+    lead = booking_convert(actor=w.actor(csr), booking=booking, campaign=campaign, assignee=csr).lead
     _plan_lead(w, lead, at=w.clock.at, person=person, worker=csr)
 
 

@@ -39,7 +39,14 @@ from customers.services import customers_matching
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
-from leads.services import Contact, lead_add_activity, lead_capture, lead_convert, lead_dismiss
+from leads.services import (
+    Contact,
+    lead_add_activity,
+    lead_capture,
+    lead_convert,
+    lead_dismiss,
+    lead_follow_up,
+)
 
 # DESIGN.md rule 7: the trade's line between a real conversation or a real
 # wait and a hang-up.
@@ -621,12 +628,12 @@ def call_back_attempt(*, actor: Actor, call: Call, outcome: str = "", note: str 
     locked.callback_attempts += 1
     locked.last_callback_at = now
     locked.save(update_fields=["callback_attempts", "last_callback_at", "updated_at"])
-    if locked.lead is not None:
-        lead_add_activity(
+    if locked.lead is not None and locked.lead.status == Lead.Status.OPEN:
+        # A call-back is the lead's follow-up: the same service stamps its first response.
+        lead_follow_up(
             actor=actor,
             lead=locked.lead,
-            kind=LeadActivity.Kind.FOLLOW_UP,
-            text=note or f"Called back {locked.from_number}.",
+            note=note or f"Called back {locked.from_number}.",
             outcome=outcome,
             call=locked,
         )

@@ -246,6 +246,9 @@ def lead_capture(
             code=LOCATION_UNCONFIRMED,
             errors=[FieldError("confirm_without_location", "Proceed without a location record?")],
         )
+    if customer is not None and not cleaned["name"]:
+        # The person is known: the lead shows their name wherever it is listed.
+        cleaned["name"] = customer.name
 
     lead = Lead.objects.create(
         type=type,
@@ -341,9 +344,17 @@ def _system(actor: Actor, lead: Lead, text: str) -> LeadActivity:
 
 @transaction.atomic
 def lead_follow_up(
-    *, actor: Actor, lead: Lead, note: str = "", outcome: str = "", next_follow_up_on: date | None = None
+    *,
+    actor: Actor,
+    lead: Lead,
+    note: str = "",
+    outcome: str = "",
+    next_follow_up_on: date | None = None,
+    call: Call | None = None,
 ) -> LeadActivity:
-    """Record a follow-up attempt; the next date moves the lead in the Follow Up queue."""
+    """Record a follow-up attempt (a call-back from the Leads tab names its ``call``);
+    the first one stamps ``first_response_at``, the next date moves the lead in the
+    Follow Up queue."""
     actor.require(Perm.WORK_LEADS)
     errors: list[FieldError] = []
     if outcome and outcome not in LeadActivity.Outcome.values:
@@ -375,6 +386,7 @@ def lead_follow_up(
         text=note,
         outcome=outcome,
         next_follow_up_on=next_follow_up_on,
+        call=call,
     )
 
 

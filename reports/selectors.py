@@ -30,9 +30,10 @@ Definitions (decided here, once; the views, API, CSV and tests use them):
   excluded).
 * **Abandoned calls**: calls classified ``abandoned`` created in the range.
   *Over 60 s*: duration > 60 s (those became abandoned-call leads).
-  *Called back*: the caller's number has a later call that a CSR accepted,
-  or the call's abandoned-call lead has a ``call`` activity on its timeline
-  (how the calls workflow logs an outbound call-back). *Recovered*: the
+  *Called back*: a CSR logged a call-back on the call (the Leads tab's Call
+  back), or its abandoned-call lead was responded to (``first_response_at``:
+  a follow-up or a booking), or the caller's number has a later call that a
+  CSR accepted. *Recovered*: the
   call's abandoned-call lead was converted, or a later call from the same
   number was booked.
 * **Speed to lead**: median minutes from a lead's creation to its
@@ -77,7 +78,7 @@ from calls.models import Call
 from catalog.models import BusinessUnit, Campaign
 from core.errors import FieldError, collect, invalid
 from jobs.models import Invoice, Job
-from leads.models import Lead, LeadActivity
+from leads.models import Lead
 
 MAX_RANGE_DAYS = 366
 AVERAGE_MONTH_DAYS = Decimal("30.4375")
@@ -478,8 +479,10 @@ def _later_calls_from_same_number() -> QuerySet[Call]:
 
 def called_back_condition() -> Q:
     """An abandoned call was called back (see the module's definitions)."""
-    return Q(Exists(_later_calls_from_same_number().filter(accepted_at__isnull=False))) | Q(
-        Exists(LeadActivity.objects.filter(lead__call=OuterRef("pk"), kind=LeadActivity.Kind.CALL))
+    return (
+        Q(callback_attempts__gt=0)
+        | Q(Exists(Lead.objects.filter(call=OuterRef("pk"), first_response_at__isnull=False)))
+        | Q(Exists(_later_calls_from_same_number().filter(accepted_at__isnull=False)))
     )
 
 
@@ -655,11 +658,9 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
     leads, calls = split(lead_counts), split(call_counts)
     booked_rate = {w: _ratio(calls[w]["booked"], calls[w]["booked"] + calls[w]["unbooked"]) for w in WINDOWS}
     overdue = Lead.objects.filter(status=Lead.Status.OPEN, follow_up_on__lt=today).count()
-    awaiting = (
-        Lead.objects.filter(type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN)
-        .exclude(Exists(LeadActivity.objects.filter(lead=OuterRef("pk"), kind=LeadActivity.Kind.CALL)))
-        .count()
-    )
+    awaiting = Lead.objects.filter(
+        type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, first_response_at__isnull=True
+    ).count()
     speed = median_minutes(counted_leads().filter(week_q), {"today": today_q, "week": Q(pk__isnull=False)})
     per_day = _leads_per_day(date_range=DateRange(today - timedelta(days=chart_days - 1), today))
     return Dashboard(

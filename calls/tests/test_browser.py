@@ -27,7 +27,7 @@ def test_it_takes_a_call_from_its_bubble_to_a_lead_without_a_location(page, logi
     page.get_by_role("heading", name="Close the call").wait_for()
     assert page.get_by_text(tracking.campaign.name).first.is_visible()
     page.get_by_label("Call reason").select_option(str(reason.pk))
-    page.get_by_text("Lead reason").wait_for()
+    page.get_by_text("Lead reason", exact=True).wait_for()
     page.get_by_label("Name").fill("Pat Doe")
     page.get_by_label("City").fill("Austin")
     page.get_by_role("button", name="Capture lead & close").click()

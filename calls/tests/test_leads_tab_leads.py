@@ -186,3 +186,20 @@ def test_it_moves_a_merged_leads_calls_to_the_lead_that_stays(csr_api):
     assert csr_client().post(f"/calls/{first.pk}/dismiss/", {"reason_id": reason.pk}).status_code == 302
     keep.refresh_from_db()
     assert keep.status == "dismissed"
+
+
+def test_it_counts_a_call_back_as_the_abandoned_leads_first_response():
+    from accounts.actor import Actor
+    from calls.services import call_back_attempt
+    from reports.selectors import called_back_condition
+
+    call = play_call(seconds=90)
+    lead = call.lead
+    assert lead.first_response_at is None
+    csr = Actor(employee=make_employee(Role.CSR))
+    call_back_attempt(actor=csr, call=call, outcome="no_answer")
+    lead.refresh_from_db()
+    assert lead.first_response_at is not None
+    entry = lead.activities.get(kind="follow_up")
+    assert entry.call_id == call.pk and entry.outcome == "no_answer"
+    assert Call.objects.filter(pk=call.pk).filter(called_back_condition()).exists()

@@ -107,3 +107,17 @@ def test_it_keeps_the_capture_to_a_handful_of_queries(csr, django_assert_max_num
         lead_capture(
             actor=csr, type="marketing", campaign=campaign, contact=Contact(name="Pat", phone="5128675309")
         )
+
+
+def test_it_names_the_lead_after_its_customer_when_no_name_was_given(csr):
+    location = LocationFactory(customer__name="Maria Gonzalez")
+    lead = lead_capture(actor=csr, type="marketing", campaign=CampaignFactory(), location=location).lead
+    assert lead.name == "Maria Gonzalez"
+    typed = lead_capture(
+        actor=csr,
+        type="marketing",
+        campaign=CampaignFactory(),
+        location=location,
+        contact=Contact(name="Mrs. G"),
+    ).lead
+    assert typed.name == "Mrs. G"

@@ -72,6 +72,15 @@ def convert(lead: Lead, job: Job) -> Lead:
 
 
 def log_call_back(lead: Lead, when: datetime) -> LeadActivity:
-    activity = LeadActivity.objects.create(lead=lead, kind=LeadActivity.Kind.CALL, by_label="CSR")
-    LeadActivity.objects.filter(pk=activity.pk).update(at=when)
-    return activity
+    """A CSR calls the lead back through the real follow-up service, at ``when``."""
+    from unittest import mock
+
+    from accounts.actor import Actor
+    from accounts.models import Role
+    from conftest import make_employee
+    from leads.services import lead_follow_up
+
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return lead_follow_up(
+            actor=Actor(employee=make_employee(Role.CSR)), lead=lead, outcome=LeadActivity.Outcome.NO_ANSWER
+        )

@@ -37,6 +37,14 @@ def _scope(request: HttpRequest) -> str | None:
     return None
 
 
+def _recorded(scope: str, key: str) -> IdempotencyRecord | None:
+    # Not first(): (scope, key) is unique, so an ORDER BY would only cost compiling.
+    try:
+        return IdempotencyRecord.objects.get(scope=scope, key=key)
+    except IdempotencyRecord.DoesNotExist:
+        return None
+
+
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
     if record.body_hash != fingerprint:
         return _error(
@@ -68,7 +76,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
 
         fingerprint = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
-        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        existing = _recorded(scope, key)
         if existing is not None:
             return _replay(existing, fingerprint)
 
@@ -87,7 +95,7 @@ class IdempotencyMiddleware:
                         content_type=response.get("Content-Type", "application/json"),
                     )
         except IntegrityError:
-            winner = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            winner = _recorded(scope, key)
             if winner is None:
                 raise
             return _replay(winner, fingerprint)

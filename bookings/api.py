@@ -107,7 +107,11 @@ class BookingOut(Schema):
     external_id: str
     channel: ChannelName
     status: StatusName
-    marker: str | None = Field(None, description='"Lead" while no customer matches its phone or email.')
+    marker: str | None = Field(
+        None,
+        description='"Lead" while no customer matches its phone or email. Always null for an '
+        "integration's key: integrations are not told about customers.",
+    )
     contact: ContactOut
     customer_type: str
     requested_start: datetime | None
@@ -180,12 +184,14 @@ def _booking(a: Actor, booking_id: int) -> Booking:
         raise not_found(f"booking {booking_id}")
     if a.integration is not None and booking.integration_id != a.integration.pk:
         raise forbidden("This booking belongs to another integration.")
-    bookings_mark_matches([booking])
-    return booking
+    return _out(a, booking)
 
 
-def _out(booking: Booking) -> Booking:
-    bookings_mark_matches([booking])
+def _out(a: Actor, booking: Booking) -> Booking:
+    # An integration reads nothing but its own bookings: it is not told whether
+    # a phone or email belongs to a customer (and the answer costs no query).
+    if a.integration is None:
+        bookings_mark_matches([booking])
     return booking
 
 
@@ -219,7 +225,7 @@ def post_booking(request: HttpRequest, payload: BookingIn) -> tuple[int, Booking
         # Kept as received, unknown fields included: what a partner sent is the evidence.
         raw_payload=json.loads(request.body),
     )
-    return (201 if received.created else 200), _out(received.booking)
+    return (201 if received.created else 200), _out(actor(request), received.booking)
 
 
 @router.post(
@@ -237,7 +243,7 @@ def post_inbound_email(request: HttpRequest) -> tuple[int, Booking]:
     channel; the same Message-ID again returns the same booking with 200."""
     integration = _integration_of(actor(request))
     received = booking_receive_email(integration=integration, raw=request.body)
-    return (201 if received.created else 200), _out(received.booking)
+    return (201 if received.created else 200), _out(actor(request), received.booking)
 
 
 @router.get("/bookings", response=responses({200: Page[BookingOut]}))

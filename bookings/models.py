@@ -108,8 +108,11 @@ class Booking(ContactInfo):
 
     @property
     def marker(self) -> str | None:
-        """Rule 6: "Lead" while no customer record matches the booking's phone or email."""
-        return "Lead" if not self.customer_matched else None
+        """Rule 6: "Lead" while no customer record matches the booking's phone or email;
+        ``None`` too when matching was not looked at (answers to an integration)."""
+        if self.customer_matched is None:
+            return None
+        return None if self.customer_matched else "Lead"
 
     @property
     def attribution(self) -> dict[str, str]:

@@ -47,15 +47,19 @@ class Received:
 
 
 def _campaign_from_rules(integration: Integration, attribution: Mapping[str, str]) -> int | None:
-    for rule in CampaignRule.objects.filter(integration=integration).only(
-        "utm_source", "utm_medium", "utm_campaign", "campaign_id"
+    # Ordered here by position alone: the model's default ordering joins the integration.
+    for rule in (
+        CampaignRule.objects.filter(integration=integration)
+        .order_by("position", "id")
+        .only("utm_source", "utm_medium", "utm_campaign", "campaign_id")
     ):
         if rule.matches(dict(attribution)):
             return rule.campaign_id
     return None
 
 
-@transaction.atomic
+# Not atomic as a whole: everything but the one INSERT (atomic below) is a read,
+# so a re-send costs one lookup and never takes SQLite's write lock.
 def booking_receive(
     *,
     integration: Integration,

@@ -132,12 +132,17 @@ def _agent(agent_id: int | None) -> Employee:
 
 
 def _locked_call(*, provider: Integration, provider_call_id: str) -> Call | None:
-    return (
+    # The abandoned-call path reads the campaign, the matched customer and the
+    # provider: fetched with the row, so the hottest path pays no lazy loads.
+    call = (
         Call.objects.select_for_update(of=("self",))
-        .select_related("call_reason")
+        .select_related("call_reason", "campaign", "customer")
         .filter(provider=provider, provider_call_id=provider_call_id)
         .first()
     )
+    if call is not None:
+        call.provider = provider
+    return call
 
 
 def _new_call(*, provider: Integration, provider_call_id: str, from_number: str, to_number: str) -> Call:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 
 from core.errors import invalid
@@ -22,7 +23,13 @@ def resolve(model: type[M], pk: int | None, field: str, *, require_active: bool 
     does not exist or is switched off. ``None`` stays ``None``."""
     if pk is None:
         return None
-    obj = model._default_manager.filter(pk=pk).first() if _in_range(pk) else None
+    obj = None
+    if _in_range(pk):
+        # get(), not first(): a primary key needs no ORDER BY.
+        try:
+            obj = model._default_manager.get(pk=pk)
+        except ObjectDoesNotExist:
+            obj = None
     label = model._meta.verbose_name
     if obj is None:
         raise invalid(field, f"{label} {pk} does not exist", code="unknown_reference")

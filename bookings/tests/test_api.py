@@ -33,11 +33,12 @@ def body(**overrides):
 
 def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_num_queries):
     campaign = CampaignFactory()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         r = integration_api.post("/bookings", body(campaign_id=campaign.pk))
     assert r.status_code == 201, r.content
     data = r.json()
-    assert data["status"] == "new" and data["marker"] == "Lead"
+    # An integration is never told whether the person is a customer.
+    assert data["status"] == "new" and data["marker"] is None
     assert data["contact"]["phone"] == "+15125550142"
     assert data["contact"]["email"] == "dana@example.com"
     assert data["attribution"]["gclid"] == "abc123"
@@ -50,7 +51,7 @@ def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_
 def test_it_returns_the_same_booking_when_re_sent(integration_api, django_assert_max_num_queries):
     first = integration_api.post("/bookings", body())
     assert first.status_code == 201
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(3):
         again = integration_api.post("/bookings", body(summary="changed"))
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
@@ -202,3 +203,18 @@ def test_it_documents_the_booking_operations(anon_api):
     assert "message/rfc822" in paths["/api/v1/inbound-email"]["post"]["requestBody"]["content"]
     for action in ("accept", "convert", "dismiss"):
         assert "post" in paths[f"/api/v1/bookings/{{booking_id}}/{action}"]
+
+
+def test_it_does_not_tell_an_integration_whether_a_customer_matches(integration_api, csr_api):
+    from customers.tests.factories import PhoneFactory
+
+    PhoneFactory(value="+15125550142")
+    r = integration_api.post("/bookings", body(campaign_id=CampaignFactory().pk))
+    assert r.status_code == 201 and r.json()["marker"] is None
+    assert integration_api.get(f"/bookings/{r.json()['id']}").json()["marker"] is None
+    # A CSR sees that the caller is already a customer.
+    assert csr_api.get(f"/bookings/{r.json()['id']}").json()["marker"] is None
+    other = integration_api.post(
+        "/bookings", body(external_id="other-1", contact={"name": "New", "phone": "512-867-5309"})
+    )
+    assert csr_api.get(f"/bookings/{other.json()['id']}").json()["marker"] == "Lead"

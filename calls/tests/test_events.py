@@ -176,3 +176,16 @@ def test_it_records_a_ringing_event_for_a_new_call_in_a_few_queries(django_asser
     with django_assert_max_num_queries(3):
         event(actor, "hot", "ended", timezone.now() + timedelta(seconds=99))
     assert not AuditEntry.objects.filter(entity="call").exists()
+
+
+def test_it_makes_an_abandoned_call_lead_in_a_handful_of_queries(django_assert_max_num_queries):
+    TrackingNumberFactory(number="+15125550100")
+    PhoneFactory(value=CALLER)
+    actor = provider_actor()
+    started = timezone.now()
+    ring(actor=actor, call_id="lost", at=started)
+    # SELECT the call (with its campaign and customer), the open abandoned lead by
+    # number; INSERT the lead and its audit entry; UPDATE the call; two savepoint pairs.
+    with django_assert_max_num_queries(9):
+        event(actor, "lost", "ended", started + timedelta(seconds=90))
+    assert Lead.objects.get().type == "abandoned_call"

@@ -155,6 +155,13 @@ class Lead(ContactInfo):
         return f"Lead {self.pk}: {self.name or self.phone or self.email or 'unnamed'}"
 
     @property
+    def display_name(self) -> str:
+        """The person's name as typed, else the linked customer's (select_related it in lists)."""
+        if self.name:
+            return self.name
+        return self.customer.name if self.customer_id and self.customer else ""
+
+    @property
     def marker(self) -> str | None:
         """Rule 6: a lead with no customer record is marked "Lead" wherever shown."""
         return "Lead" if self.customer_id is None else None

@@ -92,5 +92,5 @@ def leads_filtered(qs: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
 def queue_rows(qs: QuerySet[Lead]) -> QuerySet[Lead]:
     """What a row of the queue shows, in a fixed number of queries."""
     return qs.select_related(
-        "campaign", "business_unit", "job_type", "assignee", "customer", "lead_setting_employee"
+        "campaign", "business_unit", "job_type", "assignee", "customer", "location", "lead_setting_employee"
     ).prefetch_related("tags")

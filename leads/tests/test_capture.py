@@ -121,3 +121,10 @@ def test_it_names_the_lead_after_its_customer_when_no_name_was_given(csr):
         contact=Contact(name="Mrs. G"),
     ).lead
     assert typed.name == "Mrs. G"
+
+
+def test_it_shows_a_nameless_lead_by_its_customers_name():
+    lead = LeadFactory(name="")
+    assert lead.display_name == ""
+    lead.customer = LocationFactory(customer__name="David Miller").customer
+    assert lead.display_name == "David Miller"

@@ -9,9 +9,10 @@ from django.db.models import F
 
 from accounts.actor import Actor
 from accounts.models import Employee, Role
+from accounts.roles import Perm
 from catalog.models import BusinessUnit, Campaign, JobType, Tag
 from catalog.services import job_type_check
-from core.errors import conflict, invalid
+from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from customers.models import Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
@@ -112,8 +113,16 @@ def job_book(
     return job
 
 
+def job_can_change_status(actor: Actor, job: Job) -> bool:
+    """The office (and above) moves any job; a technician moves their own."""
+    own = actor.employee is not None and job.technician_id == actor.employee.pk
+    return actor.can(Perm.MANAGE_JOBS) or own
+
+
 @transaction.atomic
 def job_set_status(*, actor: Actor, job: Job, status: str) -> Job:
+    if not job_can_change_status(actor, job):
+        raise forbidden("Only the office or the job's technician may change its status.")
     if status not in Job.Status.values:
         raise invalid("status", f"must be one of {', '.join(Job.Status.values)}")
     locked = Job.objects.select_for_update().get(pk=job.pk)
@@ -139,6 +148,7 @@ def invoice_add_line(
     *, actor: Actor, invoice: Invoice, description: str, quantity: Decimal, unit_price: Decimal
 ) -> InvoiceLine:
     """Add a charge (or a negative correction) to an invoice that is still open."""
+    actor.require(Perm.MANAGE_JOBS)
     locked = Invoice.objects.select_for_update().select_related("job").get(pk=invoice.pk)
     if locked.status != Invoice.Status.PENDING:
         raise conflict(
@@ -175,6 +185,7 @@ def invoice_add_line(
 
 @transaction.atomic
 def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoice:
+    actor.require(Perm.MANAGE_JOBS)
     if status not in Invoice.Status.values:
         raise invalid("status", f"must be one of {', '.join(Invoice.Status.values)}")
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)

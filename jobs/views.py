@@ -30,6 +30,7 @@ from jobs.services import (
     invoice_add_line,
     invoice_set_status,
     job_book,
+    job_can_change_status,
     job_set_status,
 )
 
@@ -169,7 +170,6 @@ def _history(job: Job) -> list[dict[str, Any]]:
 
 def _detail_context(a: Actor, job: Job, line_form: InvoiceLineForm | None = None) -> dict[str, Any]:
     invoice = job.invoice
-    is_own = a.employee is not None and job.technician_id == a.employee.pk
     manage = a.can(Perm.MANAGE_JOBS)
     status_order = list(Job.Status.values)
     invoice_order = list(Invoice.Status.values)
@@ -182,7 +182,7 @@ def _detail_context(a: Actor, job: Job, line_form: InvoiceLineForm | None = None
             (s, JOB_STATUS_BUTTONS[Job.Status(s)])
             for s in sorted(ALLOWED_STATUS_CHANGES[job.status], key=status_order.index)
         ]
-        if manage or is_own
+        if job_can_change_status(a, job)
         else [],
         "invoice_buttons": [
             (s, INVOICE_STATUS_BUTTONS[Invoice.Status(s)])
@@ -207,8 +207,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
     a, job = _job_for(request, job_id)
-    is_own = a.employee is not None and job.technician_id == a.employee.pk
-    if not (a.can(Perm.MANAGE_JOBS) or is_own):
+    if not job_can_change_status(a, job):
         raise PermissionDenied
     try:
         updated = job_set_status(actor=a, job=job, status=request.POST.get("status", ""))

@@ -157,3 +157,25 @@ def test_it_never_edits_an_invoice_line(api_as):
     line.unit_price = Decimal("1")
     with pytest.raises(ValueError):
         line.save()
+
+
+def test_it_keeps_invoice_and_status_rules_in_the_services():
+    from accounts.actor import Actor
+    from core.errors import DomainError
+    from jobs.services import invoice_add_line, job_set_status
+
+    tech = make_employee(Role.TECHNICIAN)
+    job = book_job(technician=tech)
+    with pytest.raises(DomainError) as exc:
+        invoice_add_line(
+            actor=Actor(employee=tech),
+            invoice=job.invoice,
+            description="x",
+            quantity=Decimal(1),
+            unit_price=Decimal(1),
+        )
+    assert exc.value.status == 403
+    with pytest.raises(DomainError) as exc:
+        job_set_status(actor=Actor(employee=make_employee(Role.TECHNICIAN)), job=job, status="working")
+    assert exc.value.status == 403
+    assert job_set_status(actor=Actor(employee=tech), job=job, status="working").status == "working"

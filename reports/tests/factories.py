@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from accounts.actor import SYSTEM
+from accounts.actor import Actor
 from accounts.tests.factories import IntegrationFactory
 from calls.models import Call
 from jobs.models import Invoice, Job
@@ -56,7 +56,11 @@ def make_job(when: datetime, *, amount: Decimal | None = None, void: bool = Fals
     job = book_job(**fields)
     if amount is not None:
         invoice_add_line(
-            actor=SYSTEM, invoice=job.invoice, description="Work", quantity=Decimal(1), unit_price=amount
+            actor=Actor(superuser=True),
+            invoice=job.invoice,
+            description="Work",
+            quantity=Decimal(1),
+            unit_price=amount,
         )
     if void:
         Invoice.objects.filter(job=job).update(status=Invoice.Status.VOID)

@@ -26,6 +26,7 @@ from core.errors import DomainError, forbidden, not_found
 from core.pagination import keyset_page
 from core.refs import resolve
 from core.schemas import Page, PriorityName
+from customers.api import ContactIn, ContactOut
 from jobs.api import BookedOut, BookFromContactIn, jobs_with_details
 from leads.services import Contact
 
@@ -36,17 +37,6 @@ MAX_BOOKING_BYTES = 64 * 1024
 
 ChannelName = Literal["online", "email", "chat", "partner", "phone"]
 StatusName = Literal["new", "accepted", "converted", "dismissed"]
-
-
-class ContactIn(Schema):
-    name: str = Field("", max_length=200)
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    street: str = Field("", max_length=200)
-    unit: str = Field("", max_length=40)
-    city: str = Field("", max_length=100)
-    state: str = Field("", max_length=40)
-    zip: str = Field("", max_length=20)
 
 
 class AttributionIn(Schema):
@@ -75,17 +65,6 @@ class BookingIn(Schema):
     job_type_id: int | None = None
     priority: PriorityName | None = None
     attribution: AttributionIn | None = None
-
-
-class ContactOut(Schema):
-    name: str
-    phone: str
-    email: str
-    street: str
-    unit: str
-    city: str
-    state: str
-    zip: str
 
 
 class AttributionOut(Schema):

@@ -37,6 +37,7 @@ from core.pagination import keyset_page
 from core.phones import normalize_phone
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
+from customers.api import ContactIn
 from customers.models import Customer, Location
 from leads.services import Contact
 
@@ -126,17 +127,6 @@ class MatchesOut(Schema):
 
 class CallDetailOut(CallOut):
     matches: MatchesOut
-
-
-class ContactIn(Schema):
-    name: str = Field("", max_length=200)
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    street: str = Field("", max_length=200)
-    unit: str = Field("", max_length=40)
-    city: str = Field("", max_length=100)
-    state: str = Field("", max_length=40)
-    zip: str = Field("", max_length=20)
 
 
 class CallLeadIn(Schema):

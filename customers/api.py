@@ -17,6 +17,31 @@ from customers.services import customer_create, customers_search, location_add
 router = Router(tags=["Customers"])
 
 
+class ContactIn(Schema):
+    """What is known of a person without (or before) a customer record: the
+    contact of a lead, a booking or a caller (``customers.models.ContactInfo``)."""
+
+    name: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    street: str = Field("", max_length=200)
+    unit: str = Field("", max_length=40)
+    city: str = Field("", max_length=100)
+    state: str = Field("", max_length=40)
+    zip: str = Field("", max_length=20)
+
+
+class ContactOut(Schema):
+    name: str
+    phone: str
+    email: str
+    street: str
+    unit: str
+    city: str
+    state: str
+    zip: str
+
+
 class LocationIn(Schema):
     street: str = Field(..., max_length=200)
     unit: str = Field("", max_length=40)

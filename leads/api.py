@@ -20,6 +20,7 @@ from core.errors import invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import Page, PriorityName
+from customers.api import ContactIn, ContactOut
 from customers.models import Customer, Location
 from jobs.api import BookedOut, BookFromContactIn, JobOut, job_visible, jobs_with_details
 from jobs.models import Job
@@ -44,28 +45,6 @@ from leads.services import (
 router = Router(tags=["Leads"])
 
 Outcome = Literal["spoke", "left_message", "no_answer", "emailed", "call_back", "not_ready"]
-
-
-class ContactIn(Schema):
-    name: str = Field("", max_length=200)
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    street: str = Field("", max_length=200)
-    unit: str = Field("", max_length=40)
-    city: str = Field("", max_length=100)
-    state: str = Field("", max_length=40)
-    zip: str = Field("", max_length=20)
-
-
-class ContactOut(Schema):
-    name: str
-    phone: str
-    email: str
-    street: str
-    unit: str
-    city: str
-    state: str
-    zip: str
 
 
 class LeadIn(Schema):

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from accounts.actor import Actor
 from accounts.models import Employee
+from accounts.roles import Perm
 from bookings.models import Booking
 from bookings.services import booking_convert
 from calls.models import Call
@@ -261,6 +262,9 @@ NOT_FROM_A_BOOKING = (
 def _lead_from_booking(a: Actor, payload: LeadIn) -> CaptureResult:
     """``booking_id`` given: the booking is converted (``booking_convert``), so it
     is marked converted and linked to its lead, exactly as by its Convert button."""
+    # Refused before the booking is looked up, so a key that may not convert
+    # bookings cannot learn which booking ids exist.
+    a.require(Perm.WORK_LEADS)
     if payload.type != Lead.Type.MARKETING:
         raise invalid("type", "a lead from a booking is a marketing lead")
     for name in NOT_FROM_A_BOOKING:

@@ -89,3 +89,8 @@ def test_it_leaves_converting_a_booking_to_the_office(integration_api):
     r = integration_api.post("/leads", {"type": "marketing", "booking_id": booking.pk})
     assert r.status_code == 403
     assert not Lead.objects.exists() and Booking.objects.get(pk=booking.pk).status == "new"
+
+
+def test_it_does_not_tell_an_integration_which_booking_ids_exist(integration_api):
+    r = integration_api.post("/leads", {"type": "marketing", "booking_id": 987654})
+    assert r.status_code == 403

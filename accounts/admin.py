@@ -17,8 +17,9 @@ from django.utils.html import format_html
 
 from accounts.models import ApiKey, Employee, Integration
 from accounts.services import api_key_issue, api_key_revoke, employee_login_check, employee_set_login
-from config.admin import ReadOnlyTabularInline, SettingsAdmin, add_domain_error
+from config.admin import ReadOnlyTabularInline, SettingsAdmin
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.phones import normalize_email, normalize_phone
 
 # Logins are managed on their employee (role, active, username, password),
@@ -93,7 +94,7 @@ class EmployeeForm(forms.ModelForm):
                     employee=self.instance if self.instance.pk else None, username=username, password=password
                 )
             except DomainError as exc:
-                add_domain_error(self, exc)
+                add_domain_errors(self, exc)
         return data
 
 
@@ -242,7 +243,7 @@ class ApiKeyAdmin(SettingsAdmin):
                     name=form.cleaned_data["name"],
                 )
             except DomainError as exc:
-                add_domain_error(form, exc)
+                add_domain_errors(form, exc)
             else:
                 self.log_addition(request, key, [{"added": {}}])
                 response = TemplateResponse(

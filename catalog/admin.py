@@ -16,10 +16,10 @@ from config.admin import (
     ReadOnlyAdmin,
     SettingsAdmin,
     SettingsTabularInline,
-    add_domain_error,
     domain_validation_error,
 )
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.phones import format_phone, try_normalize_phone
 
 
@@ -190,7 +190,7 @@ class BookingGuideForm(NamedForm):
         try:
             job_type_check(job_type=data.get("job_type"), business_unit=data.get("business_unit"))
         except DomainError as exc:
-            add_domain_error(self, exc, {"job_type_id": "job_type", "business_unit_id": "business_unit"})
+            add_domain_errors(self, exc, {"job_type_id": "job_type", "business_unit_id": "business_unit"})
         return data
 
 

@@ -181,17 +181,6 @@ class ReadOnlyTabularInline(SettingsTabularInline):
         return False
 
 
-def add_domain_error(form: forms.BaseForm, exc: DomainError, fields: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on the form: beside the field it names (the
-    API's field names mapped through ``fields``), else above the form."""
-    if not exc.errors:
-        form.add_error(None, exc.detail)
-        return
-    for err in exc.errors:
-        name = (fields or {}).get(err.field, err.field)
-        form.add_error(name if name in form.fields else None, err.message)
-
-
 def domain_validation_error(exc: DomainError) -> forms.ValidationError:
     """A one-field service refusal as that field's error."""
     return forms.ValidationError([e.message for e in exc.errors] or [exc.detail])

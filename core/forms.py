@@ -20,14 +20,26 @@ def field_message(label: str, message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def add_domain_errors(form: forms.Form, exc: DomainError, aliases: Mapping[str, str] | None = None) -> None:
+def _form_field(form: forms.BaseForm, name: str, aliases: Mapping[str, str]) -> str | None:
+    """The form field a service's field name is about: by alias, by the same
+    name, or by the API's spelling (``contact.phone`` → ``phone``,
+    ``campaign_id`` → ``campaign``); ``None`` when the form has none."""
+    for candidate in (aliases.get(name, name), name.removeprefix("contact.").removesuffix("_id")):
+        if candidate in form.fields:
+            return candidate
+    return None
+
+
+def add_domain_errors(
+    form: forms.BaseForm, exc: DomainError, aliases: Mapping[str, str] | None = None
+) -> None:
     """Attach ``exc``'s field errors to ``form``. ``aliases`` maps the
     service's field names (``phones[0]``) to the form's (``phone``); anything
     the form has no field for is shown above the form."""
     aliases = aliases or {}
     for err in exc.errors:
-        name = aliases.get(err.field, err.field)
-        if name in form.fields:
+        name = _form_field(form, err.field, aliases)
+        if name is not None:
             label = form.fields[name].label or name.replace("_", " ").capitalize()
             form.add_error(name, field_message(str(label), err.message))
         else:

@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from accounts.models import Employee, Role
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from core.choices import Priority
-from core.errors import DomainError
 from customers.models import Customer, Location
 from leads.models import Lead, LeadActivity
 
@@ -21,20 +20,6 @@ def office_staff() -> QuerySet[Employee]:
 
 def technicians() -> QuerySet[Employee]:
     return Employee.objects.filter(active=True, role=Role.TECHNICIAN)
-
-
-def show_domain_error(form: forms.Form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
-    """Put each field error of a domain error beside its field (API names such
-    as ``contact.phone`` or ``campaign_id`` map to the form's), the rest on top."""
-    aliases = aliases or {}
-    if not exc.errors:
-        form.add_error(None, exc.detail)
-    for err in exc.errors:
-        name = aliases.get(err.field, err.field.removeprefix("contact.").removesuffix("_id"))
-        if name in form.fields:
-            form.add_error(name, err.message)
-        else:
-            form.add_error(None, f"{err.field}: {err.message}")
 
 
 class JobTypeByUnitMixin(forms.Form):

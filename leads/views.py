@@ -27,6 +27,7 @@ from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
 from core.choices import Priority
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.pagination import keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
@@ -41,7 +42,6 @@ from leads.forms import (
     JobLeadForm,
     NoteForm,
     office_staff,
-    show_domain_error,
 )
 from leads.models import Lead, LeadActivity
 from leads.selectors import QUEUE_ORDER, LeadFilters, leads_filtered, leads_for, queue_rows
@@ -360,7 +360,7 @@ def lead_new(request: HttpRequest) -> HttpResponse:
                 if exc.code == LOCATION_UNCONFIRMED:
                     ask_location = True
                 else:
-                    show_domain_error(form, exc)
+                    add_domain_errors(form, exc)
             else:
                 for warning in result.warnings:
                     messages.warning(request, warning)
@@ -461,7 +461,7 @@ def lead_follow_up_post(request: HttpRequest, lead_id: int) -> HttpResponse:
                 next_follow_up_on=d["next_follow_up_on"],
             )
         except DomainError as exc:
-            show_domain_error(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, "Follow-up recorded.")
             return redirect("lead_detail", lead_id=lead.pk)
@@ -480,7 +480,7 @@ def lead_note_post(request: HttpRequest, lead_id: int) -> HttpResponse:
                 actor=a, lead=lead, text=form.cleaned_data["text"], pinned=form.cleaned_data["pinned"]
             )
         except DomainError as exc:
-            show_domain_error(form, exc)
+            add_domain_errors(form, exc)
         else:
             return redirect("lead_detail", lead_id=lead.pk)
     return _detail(request, a, lead, note_form=form)
@@ -513,7 +513,7 @@ def lead_dismiss_post(request: HttpRequest, lead_id: int) -> HttpResponse:
                 actor=a, lead=lead, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
             )
         except DomainError as exc:
-            show_domain_error(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, "Lead dismissed.")
             return redirect("lead_detail", lead_id=lead.pk)
@@ -612,7 +612,7 @@ def lead_convert_page(request: HttpRequest, lead_id: int) -> HttpResponse:
                     technician=d["technician"],
                 )
             except DomainError as exc:
-                show_domain_error(form, exc, ConvertForm.ALIASES)
+                add_domain_errors(form, exc, ConvertForm.ALIASES)
             else:
                 messages.success(request, f"Booked job {job.number} from lead {lead.pk}.")
                 return redirect("lead_detail", lead_id=lead.pk)
@@ -704,7 +704,7 @@ def _job_lead(request: HttpRequest, job_id: int, *, partial: bool) -> HttpRespon
                     book=request.POST.get("action") == "book",
                 )
             except DomainError as exc:
-                show_domain_error(form, exc)
+                add_domain_errors(form, exc)
             else:
                 # A technician who books for someone else (or credits someone else) may not
                 # open the new job or lead: they stay on the job they are on.

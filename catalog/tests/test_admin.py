@@ -249,7 +249,7 @@ def test_it_refuses_a_booking_guide_job_type_outside_its_business_unit(admin_cli
     r = admin_client_.post("/settings/catalog/bookingguide/add/", data)
     assert r.status_code == 200
     assert r.context["adminform"].form.errors["job_type"] == [
-        "job type 'Drain cleaning' does not belong to business unit 'HVAC'"
+        "Job type 'Drain cleaning' does not belong to business unit 'HVAC'"
     ]
     assert not BookingGuide.objects.exists()
 

@@ -104,7 +104,7 @@ def test_it_asks_before_capturing_without_a_location_and_keeps_what_was_typed(cs
 def test_it_shows_capture_errors_beside_the_fields(csr):
     r = csr.post("/leads/new/", {"type": "marketing", "name": "Pat", "confirm_without_location": "on"})
     html = r.content.decode()
-    assert "a phone or an email is required" in html and "a marketing lead needs its campaign" in html
+    assert "A phone or an email is required" in html and "A marketing lead needs its campaign" in html
     assert 'value="Pat"' in html and not Lead.objects.exists()
 
 

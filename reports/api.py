@@ -94,28 +94,6 @@ def campaigns(request: HttpRequest, query: Query[RangeQuery]) -> Any:
     }
 
 
-class SetterRowOut(Schema):
-    employee_id: int
-    employee: str
-    leads_set: int
-    booked: int
-    open: int
-    dismissed: int
-    booked_rate: Decimal | None
-    revenue: Decimal
-
-
-class UnitRowOut(Schema):
-    business_unit_id: int | None
-    business_unit: str
-    leads_set: int
-    booked: int
-    open: int
-    dismissed: int
-    booked_rate: Decimal | None
-    revenue: Decimal
-
-
 class TotalsOut(Schema):
     leads_set: int
     booked: int
@@ -123,6 +101,16 @@ class TotalsOut(Schema):
     dismissed: int
     booked_rate: Decimal | None
     revenue: Decimal
+
+
+class SetterRowOut(TotalsOut):
+    employee_id: int
+    employee: str
+
+
+class UnitRowOut(TotalsOut):
+    business_unit_id: int | None
+    business_unit: str
 
 
 class TechnicianReportOut(Schema):

@@ -1,7 +1,7 @@
 # Leadline: one command to try it, one to test it. GNU make; needs only Python 3.11+.
 #   make run    venv + dependencies, migrate, demo company, serve on http://127.0.0.1:8000
 #   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
-#   make lint   ruff check, ruff format --check, mypy
+#   make lint   ruff check, ruff format --check, mypy, lint-imports (the floors)
 # Nothing is activated: every tool is called by its .venv/bin/ path.
 
 SHELL := /bin/bash
@@ -27,7 +27,7 @@ help:
 	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT)"
 	@echo "make demo   migrate and load the demo company (idempotent)"
 	@echo "make test   run the whole test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make lint   ruff check, ruff format --check, mypy, the floors (lint-imports)"
 	@echo "make fix    ruff format and ruff check --fix"
 	@echo "make clean  remove the venv, the SQLite database and caches"
 
@@ -69,6 +69,7 @@ lint: $(DEV_STAMP)
 	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
 	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
 	echo "mypy ."; $(VENV)/bin/mypy . || status=1; \
+	echo "lint-imports (the floors)"; $(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
 
 fix: $(DEV_STAMP)

@@ -17,9 +17,10 @@ from django.utils.html import format_html
 
 from accounts.models import ApiKey, Employee, Integration
 from accounts.services import api_key_issue, api_key_revoke, employee_login_check, employee_set_login
-from config.admin import ReadOnlyTabularInline, SettingsAdmin
+from accounts.settings_admin import ReadOnlyAdmin, ReadOnlyTabularInline, SettingsAdmin
 from core.errors import DomainError
 from core.forms import add_domain_errors
+from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
 
 # Logins are managed on their employee (role, active, username, password),
@@ -287,3 +288,14 @@ class ApiKeyAdmin(SettingsAdmin):
             api_key_revoke(key=key)
             self.log_change(request, key, "Revoked.")
         self.message_user(request, f"Revoked {len(keys)} API key(s).", messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail says who changed what: readable in Settings, never writable."""
+
+    list_display = ["at", "entity", "entity_id", "action", "actor_label"]
+    list_filter = ["entity", "action"]
+    search_fields = ["=entity_id", "actor_label"]
+    ordering = ["-at", "-id"]
+    show_full_result_count = False

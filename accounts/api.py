@@ -5,9 +5,10 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from accounts.api_auth import actor
 from accounts.models import Employee
 from accounts.roles import Perm
-from core.api import actor, responses
+from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.phones import normalize_email, normalize_phone

@@ -71,7 +71,7 @@ from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
 from ninja import NinjaAPI, Schema  # noqa: E402
 
-from core.api import KeyAuth  # noqa: E402
+from accounts.api_auth import KeyAuth  # noqa: E402
 
 
 @csrf_exempt

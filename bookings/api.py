@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.actor import Actor
+from accounts.api_auth import actor
 from accounts.models import Employee, Integration
 from accounts.roles import Perm
 from bookings.email_intake import booking_receive_email
@@ -21,7 +22,7 @@ from bookings.services import (
     bookings_mark_matches,
 )
 from catalog.models import CallReason, Campaign
-from core.api import ErrorOut, actor, responses
+from core.api import ErrorOut, responses
 from core.errors import DomainError, forbidden, not_found
 from core.pagination import keyset_page
 from core.refs import resolve

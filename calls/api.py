@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import field_validator
 
+from accounts.api_auth import actor
 from accounts.models import Employee
 from accounts.roles import Perm
 from calls.models import Call
@@ -31,7 +32,7 @@ from calls.services import (
     calls_filtered,
 )
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from core.api import actor, responses
+from core.api import responses
 from core.errors import DomainError, FieldError, invalid, not_found
 from core.pagination import keyset_page
 from core.phones import normalize_phone

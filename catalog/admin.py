@@ -10,14 +10,14 @@ from django.contrib import admin
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 
-from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
-from catalog.services import ensure_unique_name, job_type_check, tracking_number_clean
-from config.admin import (
+from accounts.settings_admin import (
     ReadOnlyAdmin,
     SettingsAdmin,
     SettingsTabularInline,
     domain_validation_error,
 )
+from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
+from catalog.services import ensure_unique_name, job_type_check, tracking_number_clean
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.phones import format_phone, try_normalize_phone

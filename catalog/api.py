@@ -8,10 +8,11 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from accounts.api_auth import actor
 from accounts.roles import Perm
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
 from catalog.services import campaign_set_tracking_numbers, ensure_unique_name, job_type_check
-from core.api import actor, responses
+from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 
-from accounts.actor import actor_from_request
-from accounts.roles import Perm
-from core.errors import DomainError
+from accounts.settings_admin import can_settings
 
 # The index's groups, in order: (title, slug, model labels). A model that
 # registers later and is listed nowhere shows under "More" before the records.
@@ -45,11 +41,6 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         ["customers.Customer", "jobs.Job", "jobs.Invoice", "core.AuditEntry"],
     ),
 ]
-
-
-def can_settings(request: HttpRequest) -> bool:
-    """Settings are the admin role's: an active employee with role admin, or a superuser."""
-    return bool(request.user.is_active) and actor_from_request(request).can(Perm.SETTINGS)
 
 
 class LeadlineAdminSite(admin.AdminSite):
@@ -118,69 +109,3 @@ class LeadlineAdminSite(admin.AdminSite):
         }
         request.current_app = self.name
         return TemplateResponse(request, "admin/app_index.html", context)
-
-
-class SettingsAdmin(admin.ModelAdmin):
-    """Whoever may open Settings may manage what it lists: the role is the
-    permission, so admins need no per-model Django permissions."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_settings(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return can_settings(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-
-class ReadOnlyAdmin(SettingsAdmin):
-    """Records that change only through their services (jobs, invoices,
-    audit): Settings may look, never write."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class SettingsTabularInline(admin.TabularInline):
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return can_settings(request)
-
-
-class ReadOnlyTabularInline(SettingsTabularInline):
-    extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-def domain_validation_error(exc: DomainError) -> forms.ValidationError:
-    """A one-field service refusal as that field's error."""
-    return forms.ValidationError([e.message for e in exc.errors] or [exc.detail])

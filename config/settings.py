@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "calls",
     "bookings",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from jobs.views import today
 from reports.views import dashboard
 
 urlpatterns = [
@@ -10,7 +11,7 @@ urlpatterns = [
     # The dashboard is the home page (issue: "Dashboard (home)").
     path("", dashboard, name="home"),
     path("", include("accounts.urls")),
-    path("", include("core.urls")),
+    path("today/", today, name="today"),
     path("customers/", include("customers.urls")),
     path("jobs/", include("jobs.urls")),
     path("leads/", include("leads.urls")),

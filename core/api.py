@@ -1,76 +1,12 @@
-"""The public JSON API at /api/v1/: one NinjaAPI, one router per app.
-
-Errors always have the shape ``{"detail", "code", "errors": [{"field",
-"message"}]}`` (API.md); a bug is a 500, bad input never is.
-"""
+"""The API's error shape, shared by every app's router (API.md):
+``{"detail", "code", "errors": [{"field", "message"}]}``. The API itself,
+its auth and its error handlers are assembled in ``config.api``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
-from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
-
-from accounts.actor import Actor, actor_from_request
-from accounts.models import ApiKey, hash_key
-from core.errors import DomainError
-
-# A key's last use is written at most this often, so a busy integration's
-# requests are not each paying for an UPDATE.
-LAST_USED_RESOLUTION_SECONDS = 300
-
-
-class KeyAuth(HttpBearer):
-    openapi_description = "An employee's or an integration's API key: `Authorization: Bearer ll_…`."
-
-    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        try:
-            # get(), not first(): the hash is unique, and first() would add the
-            # model's ORDER BY, whose compiling every API request paid for
-            # (bench/README.md).
-            key = ApiKey.objects.select_related("employee", "integration").get(
-                key_hash=hash_key(token), revoked_at__isnull=True
-            )
-        except ApiKey.DoesNotExist:
-            return None
-        if key.employee is not None and not key.employee.active:
-            return None
-        if key.integration is not None and not key.integration.active:
-            return None
-        now = timezone.now()
-        if (
-            key.last_used_at is None
-            or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
-        ):
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        return Actor(employee=key.employee, integration=key.integration)
-
-
-class SessionActorAuth(SessionAuth):
-    """The pages' session (with CSRF), so screens may call the API too."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        if request.user.is_authenticated:
-            return actor_from_request(request)
-        return None
-
-
-api = NinjaAPI(
-    title="Leadline API",
-    version="1",
-    description=(
-        "Lead capture, follow-up and booking for home-service companies. "
-        "Authenticate with `Authorization: Bearer <key>`; creating POSTs accept an "
-        "`Idempotency-Key` header. Errors are `{detail, code, errors: [{field, message}]}`."
-    ),
-    auth=[KeyAuth(), SessionActorAuth()],
-    urls_namespace="api",
-)
+from ninja import Schema
 
 
 class ErrorItem(Schema):
@@ -99,94 +35,5 @@ def responses(success: dict[int, Any]) -> dict[int, Any]:
     return {**ERROR_RESPONSES, **success}
 
 
-def actor(request: HttpRequest) -> Actor:
-    auth = getattr(request, "auth", None)
-    assert isinstance(auth, Actor), "every API operation is authenticated"
-    return auth
-
-
-def _body(detail: str, code: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(detail: str, code: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "code": code, "errors": errors or []}
-
-
-@api.exception_handler(DomainError)
-def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
-
-
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    # Ninja prefixes where the value came from and the handler's parameter name.
-    if parts and parts[0] in {"body", "query", "path", "header", "form", "cookie"}:
-        parts = parts[1:]
-        if len(parts) > 1 and parts[0] in {"payload", "filters", "data"}:
-            parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
-@api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for err in exc.errors:
-        field = _field_path(err.get("loc", ()))
-        message = str(err.get("msg", "is not valid"))
-        if err.get("type") == "missing":
-            message = "is required"
-        errors.append({"field": field, "message": message})
-    if (
-        errors
-        and all(e["field"] == "body" for e in errors)
-        and any("json" in e["message"].lower() for e in errors)
-    ):
-        return api.create_response(
-            request, _body("The body is not valid JSON.", "malformed", errors), status=400
-        )
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "The request is not valid."
-    return api.create_response(request, _body(detail, "invalid", errors), status=422)
-
-
-@api.exception_handler(AuthenticationError)
-def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        _body("Missing or invalid API key. Send `Authorization: Bearer <key>`.", "unauthorized"),
-        status=401,
-    )
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "malformed", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-        exc.status_code, "error"
-    )
-    return api.create_response(request, _body(str(exc), code), status=exc.status_code)
-
-
-@api.exception_handler(OverflowError)
-def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
-    # An id or number beyond 64 bits: the caller's input, never our fault.
-    return api.create_response(
-        request, _body("A number in the request is out of range.", "out_of_range"), status=422
-    )
-
-
-@api.exception_handler(DataError)
-def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
-    # PostgreSQL refuses values its columns cannot hold (a number out of range,
-    # text longer than the column) that SQLite would take: bad input either way.
-    return api.create_response(
-        request, _body("A value in the request does not fit its field.", "out_of_range"), status=422
-    )
-
-
-@api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, _body(str(exc) or "Not found.", "not_found"), status=404)
-
-
-@api.exception_handler(RequestDataTooBig)
-def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE; say so in the API's own shape.
-    return api.create_response(
-        request, _body("The request body is larger than this server accepts.", "too_large"), status=413
-    )

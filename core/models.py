@@ -1,10 +1,21 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 
-from accounts.actor import Actor
+
+class AuditActor(Protocol):
+    """Who did it, as the audit trail needs it (``accounts.actor.Actor`` is one)."""
+
+    @property
+    def employee(self) -> models.Model | None: ...
+
+    @property
+    def integration(self) -> models.Model | None: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 class AuditEntry(models.Model):
@@ -37,7 +48,13 @@ class AuditEntry(models.Model):
 
     @classmethod
     def record(
-        cls, *, actor: Actor, entity: str, entity_id: int, action: str, changes: dict[str, Any] | None = None
+        cls,
+        *,
+        actor: AuditActor,
+        entity: str,
+        entity_id: int,
+        action: str,
+        changes: dict[str, Any] | None = None,
     ) -> AuditEntry:
         return cls.objects.create(
             entity=entity,

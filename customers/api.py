@@ -6,8 +6,9 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from accounts.api_auth import actor
 from accounts.roles import Perm
-from core.api import actor, responses
+from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.schemas import Page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from accounts.settings_admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from jobs.models import Invoice, InvoiceLine, Job
 
 

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.actor import Actor
+from accounts.api_auth import actor
 from accounts.models import Employee
 from accounts.roles import Perm
 from catalog.models import BusinessUnit, Campaign, JobType, Tag
-from core.api import actor, responses
+from core.api import responses
 from core.errors import forbidden, invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many

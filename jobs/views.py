@@ -315,3 +315,32 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "next_query": urlencode({**kept, "cursor": next_cursor}) if next_cursor else "",
         },
     )
+
+
+TODAY_SHOWN = 50
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """Today's jobs and the quick ways into the day; a technician's home page."""
+    a = actor_from_request(request)
+    today = timezone.localdate()
+    day_start, day_end = local_day(today)
+    week_start, _ = local_day(today - timedelta(days=today.weekday()))
+    context: dict[str, Any] = {"nav": "home", "today": today}
+    visible = jobs_visible_to(a)
+    if visible is not None:
+        todays = (
+            visible.filter(start__gte=day_start, start__lt=day_end)
+            .select_related("customer", "location", "job_type", "technician")
+            .order_by("start", "id")
+        )
+        rows = list(todays[: TODAY_SHOWN + 1])
+        context.update(
+            todays_jobs=rows[:TODAY_SHOWN],
+            more_today=len(rows) > TODAY_SHOWN,
+            booked_today=visible.filter(created_at__gte=day_start).count(),
+            booked_week=visible.filter(created_at__gte=week_start).count(),
+            own_only=not a.can(Perm.VIEW_ALL_JOBS),
+        )
+    return render(request, "jobs/today.html", context)

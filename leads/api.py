@@ -10,13 +10,14 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from accounts.actor import Actor
+from accounts.api_auth import actor
 from accounts.models import Employee
 from accounts.roles import Perm
 from bookings.models import Booking
 from bookings.services import booking_convert
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from core.api import actor, responses
+from core.api import responses
 from core.errors import invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many

@@ -15,8 +15,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from accounts.api_auth import actor
 from accounts.roles import Perm
-from core.api import actor, responses
+from core.api import responses
 from core.errors import invalid
 from reports import exports
 from reports.selectors import (

@@ -8,10 +8,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.actor import Actor
+from accounts.api_auth import LAST_USED_RESOLUTION_SECONDS, KeyAuth
 from accounts.models import ApiKey, Role
 from accounts.tests.factories import IntegrationFactory
 from conftest import make_employee
-from core.api import LAST_USED_RESOLUTION_SECONDS, KeyAuth
 
 pytestmark = pytest.mark.django_db
 

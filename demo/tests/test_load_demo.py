@@ -14,10 +14,10 @@ from bookings.models import Booking
 from calls.models import Call
 from calls.services import LEAD_SECONDS, call_classify, calls_follow_up_queue
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
-from core.demo import DEMO_PASSWORD, EMPLOYEES
-from core.demo_activity import UNKNOWN_NUMBER
 from core.models import AuditEntry
 from customers.models import ContactPoint, Customer, Location
+from demo.activity import UNKNOWN_NUMBER
+from demo.company import DEMO_PASSWORD, EMPLOYEES
 from jobs.models import Invoice, InvoiceLine, Job
 from leads.models import Lead, LeadActivity
 

@@ -56,7 +56,9 @@ from calls.services import (
     call_excuse,
 )
 from catalog.models import BusinessUnit, Campaign, JobType, TrackingNumber
-from core.demo import (
+from customers.models import ContactPoint, Customer, Location
+from customers.services import customer_create
+from demo.company import (
     BUSINESS_UNITS,
     CAMPAIGNS,
     ELECTRICAL,
@@ -80,8 +82,6 @@ from core.demo import (
     office_moment,
     weighted,
 )
-from customers.models import ContactPoint, Customer, Location
-from customers.services import customer_create
 from jobs.models import Job
 from leads.models import Lead, LeadActivity
 from leads.services import (

@@ -970,7 +970,7 @@ def load_demo(
     """Load the demo company and its 90 days of office activity; a second
     call finds both and adds nothing."""
     # The activity builds on this module's people and reference data.
-    from core.demo_activity import load_activity
+    from demo.activity import load_activity
 
     ref = _reference_data()
     employees = _employees()

@@ -15,8 +15,8 @@ from bookings.models import Booking
 from calls.models import Call
 from calls.services import calls_follow_up_queue
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
-from core.demo import COMPANY, DEMO_PASSWORD, load_demo
 from customers.models import Customer, Location
+from demo.company import COMPANY, DEMO_PASSWORD, load_demo
 from jobs.models import Invoice, InvoiceLine, Job
 from leads.models import Lead
 

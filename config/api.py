@@ -24,6 +24,7 @@ from core.errors import DomainError
 from customers.api import router as customers_router
 from jobs.api import router as jobs_router
 from leads.api import router as leads_router
+from notifications.api import router as notifications_router
 from reports.api import router as reports_router
 
 api = NinjaAPI(
@@ -131,5 +132,6 @@ for router in (
     calls_router,
     bookings_router,
     reports_router,
+    notifications_router,
 ):
     api.add_router("/", router)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "core",
     "accounts",
+    "notifications",
     "catalog",
     "customers",
     "jobs",

@@ -1,0 +1,81 @@
+"""Telling people things. Callers decide who should know; this module only
+writes what they are told, once where a key says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.actor import Actor
+from accounts.models import Employee
+from core.errors import not_found
+from notifications.models import Notification
+
+TEXT_MAX = Notification._meta.get_field("text").max_length or 300
+
+
+def notify(
+    *,
+    employees: Iterable[Employee | int],
+    kind: str,
+    text: str,
+    url: str = "",
+    key: str = "",
+) -> int:
+    """Tell each employee (inactive ones are skipped); returns how many were
+    told. With ``key``, an employee already told under that key is not told
+    again, whatever the concurrency (a unique constraint, not a check)."""
+    ids = {e if isinstance(e, int) else e.pk for e in employees}
+    if not ids:
+        return 0
+    active = list(Employee.objects.filter(pk__in=ids, active=True).values_list("pk", flat=True))
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    now = timezone.now()
+    rows = [
+        Notification(employee_id=pk, kind=kind, text=text[:TEXT_MAX], url=url, key=key, created_at=now)
+        for pk in active
+    ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
+    if not key:
+        return len(created)
+    # With ignore_conflicts the rows come back without telling which were new.
+    return Notification.objects.filter(employee_id__in=active, key=key, created_at=now).count()
+
+
+def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "") -> int:
+    """Tell every active employee with one of ``roles`` (e.g. the managers)."""
+    ids = Employee.objects.filter(role__in=list(roles), active=True).values_list("pk", flat=True)
+    return notify(employees=list(ids), kind=kind, text=text, url=url, key=key)
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: Actor, notification_id: int) -> Notification:
+    """A person marks one of their own notifications read (idempotent)."""
+    employee = actor.require_employee()
+    note = (
+        Notification.objects.select_for_update().filter(pk=notification_id, employee=employee).first()
+        if employee is not None
+        else None
+    )
+    if note is None:
+        raise not_found("Notification")
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return note
+
+
+def notifications_mark_all_read(*, actor: Actor) -> int:
+    employee = actor.require_employee()
+    if employee is None:
+        return 0
+    return Notification.objects.filter(employee=employee, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def unread_count(employee: Employee | None) -> int:
+    if employee is None:
+        return 0
+    return Notification.objects.filter(employee=employee, read_at__isnull=True).count()

@@ -22,6 +22,7 @@ from catalog.api import router as catalog_router
 from core.api import error_body as _body
 from core.errors import DomainError
 from customers.api import router as customers_router
+from hours.api import router as hours_router
 from jobs.api import router as jobs_router
 from leads.api import router as leads_router
 from notifications.api import router as notifications_router
@@ -125,6 +126,7 @@ def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespons
 
 for router in (
     catalog_router,
+    hours_router,
     accounts_router,
     customers_router,
     jobs_router,

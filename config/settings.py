@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "catalog",
+    "hours",
     "customers",
     "jobs",
     "leads",

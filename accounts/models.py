@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.crypto import decrypt_secret, encrypt_secret
+
 
 class Role(models.TextChoices):
     CSR = "csr", "CSR"
@@ -47,6 +49,18 @@ class Employee(models.Model):
         return self.name
 
 
+class Provider(models.TextChoices):
+    GENERIC = "generic", "Generic (Leadline's call events API)"
+    TWILIO = "twilio", "Twilio"
+    CALLRAIL = "callrail", "CallRail"
+
+
+SECRET_FIELDS = ("twilio_account_sid", "twilio_auth_token", "callrail_signing_key")
+DEFAULT_TEXT_BACK = (
+    "Hi, this is {company}. Sorry we missed your call! Reply here or book online: {booking_link}"
+)
+
+
 class Integration(models.Model):
     """A named source (booking partner, telephony provider, web form) that
     holds its own API keys and may only post its own bookings, leads and call
@@ -67,13 +81,52 @@ class Integration(models.Model):
         blank=True,
         help_text="Signs each webhook body (HMAC-SHA256); share it with the partner.",
     )
+    # Telephony (API.md v1.1 "Integrations"): which provider's webhooks this
+    # integration receives, where its calls ring, and missed-call text-back.
+    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.GENERIC)
+    forward_numbers = models.JSONField(
+        default=list, blank=True, help_text="E.164 numbers a provider's incoming call rings (in order)."
+    )
+    text_back_enabled = models.BooleanField(
+        default=False, help_text="Text a caller whose call ends abandoned (missed-call text-back)."
+    )
+    text_back_template = models.TextField(blank=True, default=DEFAULT_TEXT_BACK)
+    # Secrets, encrypted with a key derived from the secret key (core.crypto);
+    # write-only: the API and Settings accept them and never show them.
+    twilio_account_sid_enc = models.TextField(blank=True, default="")
+    twilio_auth_token_enc = models.TextField(blank=True, default="")
+    callrail_signing_key_enc = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__in=["generic", "twilio", "callrail"]),
+                name="integration_provider_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def twilio_account_sid(self) -> str:
+        return decrypt_secret(self.twilio_account_sid_enc)
+
+    @property
+    def twilio_auth_token(self) -> str:
+        return decrypt_secret(self.twilio_auth_token_enc)
+
+    @property
+    def callrail_signing_key(self) -> str:
+        return decrypt_secret(self.callrail_signing_key_enc)
+
+    def set_secret(self, name: str, value: str) -> None:
+        """Store one of the write-only secrets (encrypted); empty clears it."""
+        if name not in SECRET_FIELDS:
+            raise ValueError(f"unknown secret {name!r}")
+        setattr(self, f"{name}_enc", encrypt_secret(value))
 
 
 def hash_key(raw: str) -> str:

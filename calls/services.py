@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.actor import Actor
@@ -53,6 +54,12 @@ from leads.services import (
 LEAD_SECONDS = 60
 
 EVENTS = ("ringing", "accepted", "ended")
+# A provider's recording callback (Twilio, CallRail) attaches the recording without ending the call.
+PROVIDER_EVENTS = (*EVENTS, "recording")
+
+# Sent (after commit) when a call is first classified abandoned: missed-call
+# text-back listens (``messaging``), so calls need not know who does what with it.
+call_abandoned = Signal()
 
 # A ringing call older than this with no further event is a lost event, not a
 # caller still waiting: it stops showing as a bubble.
@@ -181,7 +188,7 @@ def call_event_record(
     provider = actor.integration
     if provider is None:
         raise forbidden("Call events come from a telephony integration's key.")
-    if event not in EVENTS:
+    if event not in PROVIDER_EVENTS:
         raise invalid("event", f"must be one of {', '.join(EVENTS)}")
     provider_call_id = provider_call_id.strip()
     if not provider_call_id:
@@ -209,12 +216,21 @@ def call_event_record(
             assert call is not None
         else:
             if new.ended_at is not None:
+                # Classified before the INSERT: ``_reclassify`` sees no change, so say it here.
+                if new.classification == C.ABANDONED:
+                    transaction.on_commit(lambda: call_abandoned.send(sender=Call, call_id=new.pk))
                 _reclassify(new, actor=actor, changed=[])
             return new
     changed = _apply_event(call, event=event, at=at, agent=agent, recording_url=recording_url)
     if from_number and not call.from_number:
         call.from_number = from_number
         changed.append("from_number")
+    if to_number and not call.to_number:
+        # The call was first made by a callback that did not carry the numbers (a recording).
+        call.to_number = to_number
+        call.campaign = campaign_for_number(to_number)
+        call.unknown_tracking_number = call.campaign is None
+        changed += ["to_number", "campaign", "unknown_tracking_number"]
     if changed:
         _reclassify(call, actor=actor, changed=changed)
     return call
@@ -234,7 +250,7 @@ def _apply_event(
     elif event == "ended" and call.ended_at is None:
         call.ended_at = at
         changed.append("ended_at")
-    if event == "ended" and recording_url and not call.recording_url:
+    if event in ("ended", "recording") and recording_url and not call.recording_url:
         call.recording_url = recording_url
         changed.append("recording_url")
     return changed
@@ -275,6 +291,8 @@ def _reclassify(call: Call, *, actor: Actor, changed: list[str]) -> None:
         call.follow_up_resolution = "lead_captured" if call.lead_id is not None else call.classification
         changed += ["follow_up_resolved_at", "follow_up_resolution"]
     call.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    if before != C.ABANDONED and call.classification == C.ABANDONED:
+        transaction.on_commit(lambda: call_abandoned.send(sender=Call, call_id=call.pk))
 
 
 def _in_queue(call: Call) -> bool:

@@ -27,6 +27,8 @@ from jobs.api import router as jobs_router
 from leads.api import router as leads_router
 from notifications.api import router as notifications_router
 from reports.api import router as reports_router
+from telephony.api import hooks as telephony_hooks
+from telephony.api import router as integrations_router
 
 api = NinjaAPI(
     title="Leadline API",
@@ -135,5 +137,7 @@ for router in (
     bookings_router,
     reports_router,
     notifications_router,
+    integrations_router,
+    telephony_hooks,
 ):
     api.add_router("/", router)

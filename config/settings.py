@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "calls",
     "bookings",
     "reports",
+    "messaging",
+    "telephony",
     "demo",
 ]
 
@@ -159,6 +161,19 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Telephony and texting (API.md v1.1). Providers sign the URL they call, so
+# behind a proxy Leadline checks signatures against this public base URL
+# (e.g. https://leads.example.com); unset, the request's own host is used.
+LEADLINE_PUBLIC_BASE_URL = os.environ.get("LEADLINE_PUBLIC_BASE_URL", "").rstrip("/")
+# How texts leave: console (logged, marked sent), locmem (tests), twilio.
+LEADLINE_SMS_BACKEND = os.environ.get("LEADLINE_SMS_BACKEND", "console")
+# Twilio's REST API (tests point it at a local fake; never change it in production).
+LEADLINE_TWILIO_API_BASE = os.environ.get("LEADLINE_TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+# The company's name in text templates ({company}).
+LEADLINE_COMPANY_NAME = os.environ.get("LEADLINE_COMPANY_NAME", "our office")
+# A caller texted back is not texted back again for this many hours.
+LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLDOWN_HOURS", "12"))
 
 LOGGING = {
     "version": 1,

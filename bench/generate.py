@@ -629,7 +629,7 @@ def check_foreign_keys() -> list[str]:
     with connection.cursor() as cur:
         for model in apps.get_models(include_auto_created=True):
             for f in model._meta.concrete_fields:
-                if not isinstance(f, models.ForeignKey) or not f.db_constraint:
+                if not isinstance(f, models.ForeignKey) or not getattr(f, "db_constraint", True):
                     continue
                 target = f.target_field
                 table, ref = model._meta.db_table, target.model._meta.db_table

@@ -85,7 +85,9 @@ def test_it_answers_404_for_an_unknown_customer_or_another_customers_location(cs
 
 def test_it_corrects_a_location_and_keeps_it_a_full_address(csr_api):
     loc = LocationFactory(street="1 Oak St", city="Austin")
-    r = csr_api.patch(f"/customers/{loc.customer_id}/locations/{loc.pk}", {"street": "10 Oak St", "unit": "B"})
+    r = csr_api.patch(
+        f"/customers/{loc.customer_id}/locations/{loc.pk}", {"street": "10 Oak St", "unit": "B"}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["street"] == "10 Oak St" and r.json()["unit"] == "B" and r.json()["retired"] is False
     r = csr_api.patch(f"/customers/{loc.customer_id}/locations/{loc.pk}", {"city": " ", "zip": ""})
@@ -117,11 +119,16 @@ def test_a_retired_location_keeps_its_jobs_and_takes_no_new_ones(csr_api):
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "location_id"
     assert "retired" in r.json()["errors"][0]["message"]
-    assert csr_api.patch(f"/customers/{loc.customer_id}/locations/{loc.pk}", {"retired": False}).json()[
-        "retired"
-    ] is False
+    assert (
+        csr_api.patch(f"/customers/{loc.customer_id}/locations/{loc.pk}", {"retired": False}).json()[
+            "retired"
+        ]
+        is False
+    )
     actions = list(
-        AuditEntry.objects.filter(entity="customer", entity_id=loc.customer_id).values_list("action", flat=True)
+        AuditEntry.objects.filter(entity="customer", entity_id=loc.customer_id).values_list(
+            "action", flat=True
+        )
     )
     assert sorted(actions) == ["location_restored", "location_retired"]
 
@@ -240,7 +247,9 @@ def test_the_edit_page_keeps_what_was_typed_and_names_the_field(csr_client):
     assert "Name is required" in html
     assert "&#x27;12&#x27; is not a" in html
     assert "512 555 0142\n12" in html
-    r = csr_client.post(url, {"name": "Anh Nguyen", "type": "residential", "phones": "512 555 0142", "emails": ""})
+    r = csr_client.post(
+        url, {"name": "Anh Nguyen", "type": "residential", "phones": "512 555 0142", "emails": ""}
+    )
     assert r.status_code == 302
     detail = csr_client.get(reverse("customer_detail", args=[c.pk])).content.decode()
     assert "Changed name Anh Smith → Anh Nguyen" in detail and "Jasmine Carter" in detail

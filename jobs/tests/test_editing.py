@@ -38,7 +38,12 @@ def test_the_office_reschedules_and_reassigns_a_job_and_it_is_audited(api_as, re
     gate = TagFactory(name="Gate code")
     r = office.patch(
         f"/jobs/{job.pk}",
-        {"start": "2030-03-04T09:30:00-06:00", "technician_id": ref["ray"].pk, "tags": [gate.pk], "summary": " x "},
+        {
+            "start": "2030-03-04T09:30:00-06:00",
+            "technician_id": ref["ray"].pk,
+            "tags": [gate.pk],
+            "summary": " x ",
+        },
     )
     assert r.status_code == 200, r.content
     body = r.json()
@@ -64,7 +69,9 @@ def test_a_job_edit_keeps_the_booking_rules(api_as, ref):
     r = office.patch(f"/jobs/{job.pk}", {"business_unit_id": None})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "business_unit_id"
     # Both together are fine: the job moves to plumbing.
-    r = office.patch(f"/jobs/{job.pk}", {"business_unit_id": ref["plumbing"].pk, "job_type_id": ref["heater"].pk})
+    r = office.patch(
+        f"/jobs/{job.pk}", {"business_unit_id": ref["plumbing"].pk, "job_type_id": ref["heater"].pk}
+    )
     assert r.status_code == 200
     job.refresh_from_db()
     assert job.job_type == ref["heater"]

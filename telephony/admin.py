@@ -110,6 +110,7 @@ class TelephonyIntegrationAdmin(IntegrationAdmin):
     list_display = ["name", "slug", "provider", "active", "created_at"]
     list_filter = ["active", "provider"]
     readonly_fields = ["secrets_set", "provider_urls"]
+    fields = None  # type: ignore[assignment]
     fieldsets = [
         (None, {"fields": ["name", "slug", "active", "booking_form_enabled", "webhook_url"]}),
         (

@@ -87,6 +87,11 @@ class Integration(models.Model):
     forward_numbers = models.JSONField(
         default=list, blank=True, help_text="E.164 numbers a provider's incoming call rings (in order)."
     )
+    default_number = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="E.164: texts to a lead that reached no tracking number leave from this number.",
+    )
     text_back_enabled = models.BooleanField(
         default=False, help_text="Text a caller whose call ends abandoned (missed-call text-back)."
     )

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.text import slugify
 
-from accounts.models import ApiKey, Employee, Integration, Role
+from accounts.models import ApiKey, Employee, Integration, Provider, Role
 from core.errors import FieldError, collect, conflict, invalid
 
 
@@ -141,3 +143,26 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     """Stop a key from authenticating; revoking twice keeps the first time."""
     key.revoke()
     return key
+
+
+def public_base_url(request: HttpRequest | None = None) -> str:
+    """Where providers reach Leadline: ``LEADLINE_PUBLIC_BASE_URL`` behind a
+    proxy (the URL the provider signed), else what this request says."""
+    base = getattr(settings, "LEADLINE_PUBLIC_BASE_URL", "")
+    if base:
+        return base.rstrip("/")
+    if request is not None:
+        return f"{request.scheme}://{request.get_host()}"
+    return "http://127.0.0.1:8000"
+
+
+def webhook_urls(integration: Integration, request: HttpRequest | None = None) -> dict[str, str]:
+    """The URLs to paste into the provider's console."""
+    base = public_base_url(request) + "/api/v1/telephony"
+    if integration.provider == Provider.TWILIO:
+        root = f"{base}/twilio/{integration.pk}"
+        return {"voice": f"{root}/voice", "status": f"{root}/status", "sms": f"{root}/sms"}
+    if integration.provider == Provider.CALLRAIL:
+        root = f"{base}/callrail/{integration.pk}"
+        return {"pre_call": f"{root}?event=pre-call", "post_call": f"{root}?event=post-call"}
+    return {}

@@ -25,6 +25,7 @@ from customers.api import router as customers_router
 from hours.api import router as hours_router
 from jobs.api import router as jobs_router
 from leads.api import router as leads_router
+from messaging.api import router as messaging_router
 from notifications.api import router as notifications_router
 from reports.api import router as reports_router
 from telephony.api import hooks as telephony_hooks
@@ -138,6 +139,7 @@ for router in (
     reports_router,
     notifications_router,
     integrations_router,
+    messaging_router,
     telephony_hooks,
 ):
     api.add_router("/", router)

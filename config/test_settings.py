@@ -4,3 +4,5 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LEADLINE_TESTING = True
+# Texts stay in memory (messaging.backends.outbox); the twilio backend's tests use a local fake.
+LEADLINE_SMS_BACKEND = "locmem"

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin import IntegrationAdmin
 from accounts.models import SECRET_FIELDS, Integration
+from core.phones import try_normalize_phone
 from telephony.integrations import TWILIO_SID, _numbers, template_check, webhook_urls
 
 SECRET_HELP = "Write-only: leave empty to keep the stored value; it is never shown again."
@@ -54,6 +55,7 @@ class TelephonyIntegrationForm(forms.ModelForm):
             "slug",
             "active",
             "provider",
+            "default_number",
             "text_back_enabled",
             "text_back_template",
             "booking_form_enabled",
@@ -70,6 +72,15 @@ class TelephonyIntegrationForm(forms.ModelForm):
         if errors:
             raise forms.ValidationError([e.message for e in errors])
         return numbers
+
+    def clean_default_number(self) -> str:
+        raw = (self.cleaned_data.get("default_number") or "").strip()
+        if not raw:
+            return ""
+        e164 = try_normalize_phone(raw)
+        if e164 is None:
+            raise forms.ValidationError(f"'{raw}' is not a valid phone number")
+        return e164
 
     def clean_text_back_template(self) -> str:
         value = (self.cleaned_data.get("text_back_template") or "").strip()
@@ -119,6 +130,7 @@ class TelephonyIntegrationAdmin(IntegrationAdmin):
                 "fields": [
                     "provider",
                     "forward_numbers_text",
+                    "default_number",
                     "provider_urls",
                     "twilio_account_sid",
                     "twilio_auth_token",

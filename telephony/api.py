@@ -24,6 +24,7 @@ from telephony.providers import (
     callrail_event,
     empty_twiml,
     twilio_check_signature,
+    twilio_sms,
     twilio_status,
     twilio_voice,
 )
@@ -45,6 +46,7 @@ class IntegrationIn(Schema):
     active: bool = True
     provider: ProviderName = "generic"
     forward_numbers: list[str] = Field(default_factory=list, max_length=10)
+    default_number: str = Field("", max_length=40)
     text_back: TextBackIn | None = None
     webhook_url: str = Field("", max_length=500)
     booking_form_enabled: bool = False
@@ -60,6 +62,7 @@ class IntegrationPatch(Schema):
     active: bool | None = None
     provider: ProviderName | None = None
     forward_numbers: list[str] | None = Field(None, max_length=10)
+    default_number: str | None = Field(None, max_length=40)
     text_back: TextBackIn | None = None
     webhook_url: str | None = Field(None, max_length=500)
     booking_form_enabled: bool | None = None
@@ -81,6 +84,7 @@ class IntegrationOut(Schema):
     active: bool
     provider: ProviderName
     forward_numbers: list[str]
+    default_number: str
     text_back: TextBackOut
     webhook_url: str
     booking_form_enabled: bool
@@ -104,6 +108,7 @@ def _out(request: HttpRequest, integration: Integration) -> dict[str, Any]:
         "active": integration.active,
         "provider": integration.provider,
         "forward_numbers": list(integration.forward_numbers or []),
+        "default_number": integration.default_number,
         "text_back": {"enabled": integration.text_back_enabled, "template": integration.text_back_template},
         "webhook_url": integration.webhook_url,
         "booking_form_enabled": integration.booking_form_enabled,
@@ -213,6 +218,19 @@ def twilio_voice_hook(request: HttpRequest, integration_id: int) -> HttpResponse
 def twilio_status_hook(request: HttpRequest, integration_id: int) -> HttpResponse:
     integration = _twilio(request, integration_id)
     twilio_status(integration=integration, params=request.POST)
+    return _xml(empty_twiml())
+
+
+@hooks.post(
+    "/telephony/twilio/{integration_id}/sms",
+    auth=None,
+    response=responses({200: str}),
+    openapi_extra={"responses": {200: {"description": "An empty TwiML response", **TWIML}}},
+    summary="Twilio: a message comes in",
+)
+def twilio_sms_hook(request: HttpRequest, integration_id: int) -> HttpResponse:
+    integration = _twilio(request, integration_id)
+    twilio_sms(integration=integration, params=request.POST)
     return _xml(empty_twiml())
 
 

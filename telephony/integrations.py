@@ -12,22 +12,20 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.text import slugify
 
 from accounts.actor import Actor
 from accounts.models import SECRET_FIELDS, Integration, Provider
 from accounts.roles import Perm
-from core.errors import FieldError, collect, conflict
+from accounts.services import public_base_url, webhook_urls  # noqa: F401  (re-exported)
+from core.errors import FieldError, collect
 from core.models import AuditEntry
 from core.phones import try_normalize_phone
 
 MERGE_FIELDS = ("first_name", "company", "booking_link")
 TEMPLATE_MAX = 480
 TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
-SETTABLE = ("name", "slug", "active", "provider", "forward_numbers", "webhook_url", "booking_form_enabled")
 
 
 def template_check(template: str, *, field: str) -> list[FieldError]:
@@ -80,6 +78,11 @@ def _clean(
                 errors.append(FieldError("slug", f"'{value}' is taken"))
         elif name == "provider" and value not in Provider.values:
             errors.append(FieldError("provider", f"must be one of {', '.join(Provider.values)}"))
+        elif name == "default_number":
+            value = try_normalize_phone(str(value)) if value else ""
+            if value is None:
+                errors.append(FieldError("default_number", f"'{data[name]}' is not a valid phone number"))
+                value = ""
         elif name == "forward_numbers":
             value, errs = _numbers(value or [])
             errors += errs
@@ -140,33 +143,3 @@ def integration_update(
     locked.save()
     _audit(actor, locked, "updated", [*data, *(k for k, v in secrets.items() if v is not None)])
     return locked
-
-
-def integration_require_provider(integration: Integration, provider: str) -> None:
-    if integration.provider != provider:
-        raise conflict(
-            f"Integration {integration.pk} is not a {provider} integration.", code="wrong_provider"
-        )
-
-
-def public_base_url(request: HttpRequest | None = None) -> str:
-    """Where providers reach Leadline: ``LEADLINE_PUBLIC_BASE_URL`` behind a
-    proxy (the URL the provider signed), else what this request says."""
-    base = getattr(settings, "LEADLINE_PUBLIC_BASE_URL", "")
-    if base:
-        return base.rstrip("/")
-    if request is not None:
-        return f"{request.scheme}://{request.get_host()}"
-    return "http://127.0.0.1:8000"
-
-
-def webhook_urls(integration: Integration, request: HttpRequest | None = None) -> dict[str, str]:
-    """The URLs to paste into the provider's console."""
-    base = public_base_url(request) + "/api/v1/telephony"
-    if integration.provider == Provider.TWILIO:
-        root = f"{base}/twilio/{integration.pk}"
-        return {"voice": f"{root}/voice", "status": f"{root}/status", "sms": f"{root}/sms"}
-    if integration.provider == Provider.CALLRAIL:
-        root = f"{base}/callrail/{integration.pk}"
-        return {"pre_call": f"{root}?event=pre-call", "post_call": f"{root}?event=post-call"}
-    return {}

@@ -32,6 +32,7 @@ from calls.models import Call
 from calls.services import call_event_record
 from core.errors import DomainError, forbidden, invalid
 from core.phones import try_normalize_phone
+from messaging.services import Received, message_receive, message_status_update
 
 # Twilio's final call statuses: each ends the call.
 FINAL_STATUSES = {"completed", "busy", "no-answer", "canceled", "failed"}
@@ -139,6 +140,15 @@ def twilio_status(*, integration: Integration, params: Mapping[str, Any]) -> Cal
     """
     if _param(params, "ParentCallSid"):
         return None  # a forwarded leg's own callbacks: the parent call carries the call
+    if _param(params, "MessageSid") and not _param(params, "CallSid"):
+        # A text's delivery status (the status callback each outgoing text names).
+        message_status_update(
+            integration=integration,
+            provider_message_id=_param(params, "MessageSid"),
+            status=_param(params, "MessageStatus", required=True),
+            error_code=_param(params, "ErrorCode"),
+        )
+        return None
     sid = _param(params, "CallSid", required=True)
     actor = Actor(integration=integration)
     call: Call | None = None
@@ -177,6 +187,17 @@ def twilio_status(*, integration: Integration, params: Mapping[str, Any]) -> Cal
         at=ended_at,
         from_number=from_number,
         to_number=to_number,
+    )
+
+
+def twilio_sms(*, integration: Integration, params: Mapping[str, Any]) -> Received:
+    """An incoming text (``MessageSid``, ``From``, ``To``, ``Body``): once per ``MessageSid``."""
+    return message_receive(
+        integration=integration,
+        provider_message_id=_param(params, "MessageSid", required=True),
+        from_number=_param(params, "From", required=True, limit=80),
+        to_number=_param(params, "To", limit=80),
+        body=_param(params, "Body", limit=1600),
     )
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "leads",
     "calls",
     "bookings",
+    "assignment",
     "reports",
     "demo",
 ]

@@ -94,7 +94,8 @@ def booking_guide_for(
     """The script for the reason the CSR picked.
 
     The reason's own guide when an admin chose one in Settings; otherwise a
-    lead reason shows the active ``lead`` guide of the call's business unit (the campaign's), else any active ``lead`` guide;
+    lead reason shows the active ``lead`` guide of the call's business unit
+    (the campaign's), else any active ``lead`` guide;
     a reason that is not a lead shows the ``general`` guide. Recall and
     warranty guides belong to booking a recall or warranty job, not to a call.
     """

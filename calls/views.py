@@ -375,7 +375,8 @@ def _queue_context(request: HttpRequest, errors: dict[int, str] | None = None) -
         "next_cursor": next_cursor,
         "kind": kind,
         "kinds": [("", "All"), ("abandoned", "Abandoned-call leads"), ("unbooked", "Unbooked calls")],
-        "queue_count": qs.count(),
+        "shown_count": (shown := qs.count()),
+        "queue_count": calls_follow_up_queue().count() if kind else shown,
         "dismiss_reasons": CallReason.objects.filter(active=True, is_lead=False),
         "row_errors": errors or {},
     }

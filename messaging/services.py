@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.actor import Actor
-from accounts.models import Integration, Provider, Role
+from accounts.models import Employee, Integration, Provider, Role
 from accounts.roles import Perm
 from accounts.services import public_base_url
 from calls.models import Call
@@ -23,7 +23,7 @@ from catalog.services import campaign_for_number
 from core.errors import conflict, invalid
 from core.phones import try_normalize_phone
 from leads.models import Lead, LeadActivity
-from leads.services import Contact, lead_add_activity, lead_capture
+from leads.services import Contact, lead_add_activity, lead_capture, record_first_response
 from messaging import backends
 from messaging.models import ConsentEvent, Message, OptOut
 from notifications.services import notify, notify_roles
@@ -160,12 +160,10 @@ def _deliver(message: Message) -> Message:
     return message
 
 
-def mark_first_response(lead: Lead, at: datetime) -> None:
-    """An outgoing text is the lead's first response when nothing came before it.
-
-    TODO(sla): call ``leads.services.record_first_response`` once it exists on main.
-    """
-    Lead.objects.filter(pk=lead.pk, first_response_at__isnull=True).update(first_response_at=at)
+def mark_first_response(lead: Lead, at: datetime, by: Employee | None = None) -> None:
+    """An outgoing text (a CSR's, or the missed-call text-back) is the lead's
+    first response when nothing came before it: the SLA clock's one door."""
+    record_first_response(lead=lead, at=at, by=by)
 
 
 def message_send(
@@ -210,7 +208,7 @@ def message_send(
         )
     message = _deliver(message)
     if message.status != Message.Status.FAILED:
-        mark_first_response(lead, message.sent_at or timezone.now())
+        mark_first_response(lead, message.sent_at or timezone.now(), actor.employee)
     return message
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_integration_telephony'),
+        ('accounts', '0004_integration_telephony'),
         ('calls', '0002_lead_and_follow_up_queue'),
         ('leads', '0002_lead_start_lead_technician_alter_lead_follow_up_on_and_more'),
     ]

@@ -69,7 +69,7 @@ def test_an_abandoned_caller_is_texted_back_once_by_the_worker_within_60_s(
     row.refresh_from_db()
     message = Message.objects.get()
     assert (row.status, row.message, message.kind) == ("sent", message, "text_back")
-    assert (message.sent_at - row.created_at) < timedelta(seconds=60)
+    assert message.sent_at is not None and (message.sent_at - row.created_at) < timedelta(seconds=60)
     lead = Lead.objects.get()
     assert message.lead == lead and lead.first_response_at == message.sent_at
 

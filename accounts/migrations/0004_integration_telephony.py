@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_integration_booking_form_enabled_and_more'),
+        ('accounts', '0003_employee_available'),
     ]
 
     operations = [

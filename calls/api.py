@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import field_validator
@@ -24,6 +25,7 @@ from calls.models import Call
 from calls.services import (
     LeadDetails,
     call_accept,
+    call_back_attempt,
     call_book_job,
     call_close,
     call_event_record,
@@ -83,9 +85,19 @@ class CallOut(Schema):
     location_id: int | None
     lead_id: int | None
     job_id: int | None
-    recording_url: str
+    recording_url: str = Field(
+        description="A Leadline URL that plays the recording for a signed-in user allowed to see "
+        "the call (empty when there is none); never the provider's URL."
+    )
+    last_callback_outcome: str
     closed_at: datetime | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_recording_url(obj: Any) -> str:
+        if isinstance(obj, dict):  # already serialised once (``_detail``)
+            return str(obj.get("recording_url") or "")
+        return reverse("call_recording", args=[obj.pk]) if obj.recording_url else ""
 
 
 class CallEventOut(Schema):
@@ -172,6 +184,11 @@ class CloseOut(Schema):
 
 class ExcuseIn(Schema):
     note: str = Field(..., max_length=2000)
+
+
+class CallbackIn(Schema):
+    outcome: Literal["reached", "voicemail", "no_answer"]
+    note: str = Field("", max_length=2000)
 
 
 class AcceptIn(Schema):
@@ -355,3 +372,14 @@ def excuse_call(request: HttpRequest, call_id: int, payload: ExcuseIn) -> Call:
     a = actor(request)
     a.require(Perm.EXCUSE_CALLS)
     return call_excuse(actor=a, call=_call(request, call_id), note=payload.note)
+
+
+@router.post("/calls/{call_id}/callback", response=responses({200: CallOut}))
+def call_back(request: HttpRequest, call_id: int, payload: CallbackIn) -> Call:
+    """Log a call-back (the Leads tab's Call back) and how it went; on an open lead
+    it is a follow-up with that outcome, so it counts as the first response."""
+    a = actor(request)
+    a.require(Perm.WORK_LEADS)
+    return call_back_attempt(
+        actor=a, call=_call(request, call_id), outcome=payload.outcome, note=payload.note
+    )

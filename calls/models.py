@@ -95,6 +95,7 @@ class Call(models.Model):
     follow_up_note = models.TextField(blank=True)
     callback_attempts = models.PositiveSmallIntegerField(default=0)
     last_callback_at = models.DateTimeField(null=True, blank=True)
+    last_callback_outcome = models.CharField(max_length=12, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -61,6 +61,10 @@ PROVIDER_EVENTS = (*EVENTS, "recording")
 # text-back listens (``messaging``), so calls need not know who does what with it.
 call_abandoned = Signal()
 
+# The demo's and simulate_calls' recordings: ".invalid" never resolves, so the
+# recording view plays the short bundled audio file for it instead of fetching.
+DEMO_RECORDING_URL = "https://recordings.leadline.invalid/demo-call.wav"
+
 # A ringing call older than this with no further event is a lost event, not a
 # caller still waiting: it stops showing as a bubble.
 RINGING_STALE_SECONDS = 15 * 60
@@ -642,15 +646,33 @@ def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | Non
     return locked
 
 
+# A call-back's outcome (the Leads tab's Call back) and the follow-up outcome it logs on the lead.
+CALLBACK_OUTCOMES = {
+    "reached": LeadActivity.Outcome.SPOKE,
+    "voicemail": LeadActivity.Outcome.LEFT_MESSAGE,
+    "no_answer": LeadActivity.Outcome.NO_ANSWER,
+}
+
+
 @transaction.atomic
 def call_back_attempt(*, actor: Actor, call: Call, outcome: str = "", note: str = "") -> Call:
-    """Log a call-back attempt; the call stays on the Leads tab until it is resolved."""
+    """Log a call-back attempt and its outcome (``reached``, ``voicemail``,
+    ``no_answer``); the call stays on the Leads tab until it is resolved."""
     actor.require(Perm.WORK_LEADS)
+    if outcome in CALLBACK_OUTCOMES:
+        callback_outcome, outcome = outcome, CALLBACK_OUTCOMES[outcome]
+    elif outcome and outcome not in LeadActivity.Outcome.values:
+        raise invalid("outcome", f"must be one of {', '.join(CALLBACK_OUTCOMES)}")
+    else:
+        callback_outcome = next((k for k, v in CALLBACK_OUTCOMES.items() if v == outcome), "")
     locked = Call.objects.select_for_update(of=("self",)).select_related("lead").get(pk=call.pk)
     now = timezone.now()
     locked.callback_attempts += 1
     locked.last_callback_at = now
-    locked.save(update_fields=["callback_attempts", "last_callback_at", "updated_at"])
+    locked.last_callback_outcome = callback_outcome
+    locked.save(
+        update_fields=["callback_attempts", "last_callback_at", "last_callback_outcome", "updated_at"]
+    )
     if locked.lead is not None and locked.lead.status == Lead.Status.OPEN:
         # A call-back is the lead's follow-up: the same service stamps its first response.
         lead_follow_up(

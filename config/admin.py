@@ -36,6 +36,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ("People", "people", ["accounts.Employee"]),
     ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
     (
+        "Texting",
+        "texting",
+        ["messaging.MessageTemplate", "messaging.OptOut", "messaging.ConsentEvent", "messaging.TextBack"],
+    ),
+    (
         "Records (read-only)",
         "records",
         ["customers.Customer", "jobs.Job", "jobs.Invoice", "core.AuditEntry"],

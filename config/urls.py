@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from config.api import api
 from jobs.views import today
 from reports.views import dashboard
+from telephony.views import call_recording
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -18,7 +19,9 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("jobs/", include("jobs.urls")),
     path("leads/", include("leads.urls")),
+    path("calls/<int:pk>/recording/", call_recording, name="call_recording"),
     path("calls/", include("calls.urls")),
+    path("messages/", include("messaging.urls")),
     path("bookings/", include("bookings.urls")),
     path("book/", include("bookings.public_urls")),
     path("reports/", include("reports.urls")),

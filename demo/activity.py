@@ -44,6 +44,7 @@ from bookings.models import Booking
 from bookings.services import booking_accept, booking_convert, booking_dismiss, booking_receive
 from calls.models import Call
 from calls.services import (
+    DEMO_RECORDING_URL,
     LeadDetails,
     call_back_attempt,
     call_book_job,
@@ -571,7 +572,7 @@ def _bulk_call(
         location=job.location if job else None,
         job=job,
         closed_at=ended_at + timedelta(seconds=w.rng.randint(20, 150)) if accepted_at else None,
-        recording_url=f"https://recordings.example.com/{call_id}.mp3" if accepted_at else "",
+        recording_url=DEMO_RECORDING_URL if accepted_at else "",
         created_at=rang_at,
     )
     call.duration_seconds = call_duration(call)

@@ -20,7 +20,7 @@ from accounts.services import public_base_url
 from calls.models import Call
 from catalog.models import TrackingNumber
 from catalog.services import campaign_for_number
-from core.errors import conflict, invalid
+from core.errors import FieldError, conflict, invalid
 from core.phones import try_normalize_phone
 from leads.models import Lead, LeadActivity
 from leads.services import Contact, lead_add_activity, lead_capture, record_first_response
@@ -73,6 +73,29 @@ def consent_record(*, phone: str, action: str, keyword: str = "", message: Messa
 
 
 # --- templates -------------------------------------------------------------------------
+
+MERGE_FIELDS = ("first_name", "company", "booking_link")
+TEMPLATE_MAX = 480
+
+
+def template_check(template: str, *, field: str) -> list[FieldError]:
+    """A template may use only the merge fields Leadline fills."""
+    errors: list[FieldError] = []
+    if len(template) > TEMPLATE_MAX:
+        errors.append(FieldError(field, f"is longer than {TEMPLATE_MAX} characters"))
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return [*errors, FieldError(field, "has an unbalanced '{' or '}'")]
+    unknown = sorted(n for n in names if n not in MERGE_FIELDS)
+    if unknown:
+        errors.append(
+            FieldError(
+                field,
+                f"unknown merge field {{{unknown[0]}}}; use {', '.join('{' + m + '}' for m in MERGE_FIELDS)}",
+            )
+        )
+    return errors
 
 
 def booking_link() -> str:
@@ -167,20 +190,27 @@ def mark_first_response(lead: Lead, at: datetime, by: Employee | None = None) ->
 
 
 def message_send(
-    *, actor: Actor, lead: Lead, body: str, call: Call | None = None, kind: str = Message.Kind.MANUAL
+    *,
+    actor: Actor,
+    lead: Lead | None,
+    body: str,
+    call: Call | None = None,
+    kind: str = Message.Kind.MANUAL,
 ) -> Message:
-    """A CSR texts a lead: 409 ``opted_out`` for an opted-out number, 422 without a phone."""
+    """A CSR texts a lead (or, from the active-call panel, a caller with no lead
+    yet): 409 ``opted_out`` for an opted-out number, 422 without a phone."""
     actor.require(Perm.WORK_LEADS)
+    phone = lead.phone if lead is not None else (call.from_number if call is not None else "")
     body = (body or "").strip()
     if not body:
         raise invalid("body", "is required")
     if len(body) > BODY_MAX:
         raise invalid("body", f"is longer than {BODY_MAX} characters")
-    if not lead.phone:
+    if not phone:
         raise invalid("phone", "this lead has no phone number to text", code="no_phone")
-    if is_opted_out(lead.phone):
+    if is_opted_out(phone):
         raise conflict(
-            f"{lead.phone} has opted out of texts (replied STOP); they can text START to opt back in.",
+            f"{phone} has opted out of texts (replied STOP); they can text START to opt back in.",
             code="opted_out",
         )
     integration = texting_integration(lead, call)
@@ -195,19 +225,20 @@ def message_send(
         message = Message.objects.create(
             integration=integration,
             lead=lead,
-            call=call or lead.call,
+            call=call or (lead.call if lead is not None else None),
             direction=Message.Direction.OUTBOUND,
             kind=kind,
             from_number=from_number,
-            to_number=lead.phone,
+            to_number=phone,
             body=body,
             created_by=actor.employee,
         )
-        lead_add_activity(
-            actor=actor, lead=lead, kind=LeadActivity.Kind.SYSTEM, text=f"Text to {lead.phone}: {body}"
-        )
+        if lead is not None:
+            lead_add_activity(
+                actor=actor, lead=lead, kind=LeadActivity.Kind.SYSTEM, text=f"Text to {phone}: {body}"
+            )
     message = _deliver(message)
-    if message.status != Message.Status.FAILED:
+    if message.status != Message.Status.FAILED and lead is not None:
         mark_first_response(lead, message.sent_at or timezone.now(), actor.employee)
     return message
 

@@ -8,7 +8,6 @@ Settings say only whether each is set.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,30 +21,9 @@ from accounts.services import public_base_url, webhook_urls  # noqa: F401  (re-e
 from core.errors import FieldError, collect
 from core.models import AuditEntry
 from core.phones import try_normalize_phone
+from messaging.services import MERGE_FIELDS, template_check  # noqa: F401  (Settings uses both)
 
-MERGE_FIELDS = ("first_name", "company", "booking_link")
-TEMPLATE_MAX = 480
 TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
-
-
-def template_check(template: str, *, field: str) -> list[FieldError]:
-    """A template may use only the merge fields Leadline fills."""
-    errors: list[FieldError] = []
-    if len(template) > TEMPLATE_MAX:
-        errors.append(FieldError(field, f"is longer than {TEMPLATE_MAX} characters"))
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError:
-        return [*errors, FieldError(field, "has an unbalanced '{' or '}'")]
-    unknown = sorted(n for n in names if n not in MERGE_FIELDS)
-    if unknown:
-        errors.append(
-            FieldError(
-                field,
-                f"unknown merge field {{{unknown[0]}}}; use {', '.join('{' + m + '}' for m in MERGE_FIELDS)}",
-            )
-        )
-    return errors
 
 
 def _numbers(raw: Sequence[str]) -> tuple[list[str], list[FieldError]]:

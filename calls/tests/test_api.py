@@ -98,7 +98,9 @@ def test_it_accepts_ended_with_a_recording(integration_api):
     )
     call = r.json()["call"]
     assert call["classification"] == "unbooked" and call["duration_seconds"] == 61
-    assert call["accepted_by_id"] == agent.pk and call["recording_url"] == "https://rec.example/p-1.mp3"
+    # The provider's URL is kept on the call; the API hands out Leadline's, which checks who asks.
+    assert call["accepted_by_id"] == agent.pk and call["recording_url"] == f"/calls/{call['id']}/recording/"
+    assert Call.objects.get(pk=call["id"]).recording_url == "https://rec.example/p-1.mp3"
 
 
 def test_it_shows_a_call_with_who_may_be_calling(csr_api):

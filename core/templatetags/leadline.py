@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from core.phones import format_phone
 
@@ -18,6 +19,15 @@ register = template.Library()
 def phone(value: str | None) -> str:
     """A stored E.164 number as people in its country write it."""
     return format_phone(value or "")
+
+
+@register.filter
+def tel(value: str | None, empty: str = "") -> str:
+    """A phone number as a ``tel:`` link (click-to-call from any screen); ``empty``
+    (e.g. ``|tel:"Unknown"``) when there is none."""
+    if not value:
+        return empty
+    return format_html('<a class="tel" href="tel:{}">{}</a>', value, format_phone(value))
 
 
 @register.filter

@@ -27,6 +27,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiKey, Employee, Integration, Role
+from calls.services import DEMO_RECORDING_URL
 from catalog.models import JobType, TrackingNumber
 from customers.models import ContactPoint, Location
 
@@ -149,7 +150,7 @@ class Command(BaseCommand):
                 **base,
                 "event": "ended",
                 "_offset": talk - ring * 2,
-                "recording_url": f"https://recordings.example.invalid/{call_id}.mp3",
+                "recording_url": DEMO_RECORDING_URL,
             },
         )
         if kind == "booked" and self.booking is not None:

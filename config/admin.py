@@ -34,6 +34,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ),
     ("Calls & booking", "calls-booking", ["catalog.CallReason", "catalog.BookingGuide"]),
     ("People", "people", ["accounts.Employee"]),
+    ("Assignment and SLAs", "assignment", ["assignment.AssignmentRule", "assignment.SlaPolicy"]),
     ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
     (
         "Records (read-only)",

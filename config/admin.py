@@ -32,7 +32,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
             "catalog.Tag",
         ],
     ),
-    ("Calls & booking", "calls-booking", ["catalog.CallReason", "catalog.BookingGuide"]),
+    (
+        "Calls & booking",
+        "calls-booking",
+        ["catalog.CallReason", "catalog.BookingGuide", "scheduling.ArrivalWindow"],
+    ),
     ("People", "people", ["accounts.Employee"]),
     ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
     (

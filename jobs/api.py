@@ -41,6 +41,8 @@ class JobIn(Schema):
     tags: list[int] = []
     recall_for_id: int | None = None
     warranty_for_id: int | None = None
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class InvoiceLineOut(Schema):
@@ -126,6 +128,8 @@ class BookFromContactIn(Schema):
     priority: PriorityName | None = None
     start: datetime | None = None
     technician_id: int | None = None
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
     def booking_kwargs(self) -> dict[str, Any]:
         """The references resolved (422 naming the field when unknown or inactive),
@@ -140,6 +144,7 @@ class BookFromContactIn(Schema):
             "priority": self.priority,
             "start": self.start,
             "technician": resolve(Employee, self.technician_id, "technician_id"),
+            "overbook": self.overbook,
         }
 
 
@@ -202,11 +207,16 @@ def book_from_payload(a: Actor, payload: JobIn) -> Job:
         tags=resolve_many(Tag, payload.tags, "tags"),
         recall_for=resolve(Job, payload.recall_for_id, "recall_for_id"),
         warranty_for=resolve(Job, payload.warranty_for_id, "warranty_for_id"),
+        overbook=payload.overbook,
     )
 
 
 @router.post("/jobs", response=responses({201: JobOut}))
 def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Job]:
+    """Book a job with its invoice. A ``start`` inside a business unit's arrival window takes
+    one place there; a full (or closed) window is a 409 ``window_full`` whose body also carries
+    ``window`` and ``next_open`` (the next windows with a place left). ``overbook: true`` (admins
+    only, audited) books it anyway."""
     a = actor(request)
     a.require(Perm.BOOK_JOBS)
     job = book_from_payload(a, payload)

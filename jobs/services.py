@@ -16,6 +16,7 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from customers.models import Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
+from scheduling.services import place_release, place_take
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Job.Status.SCHEDULED: {Job.Status.DISPATCHED, Job.Status.WORKING, Job.Status.CANCELED},
@@ -66,9 +67,13 @@ def job_book(
     recall_for: Job | None = None,
     warranty_for: Job | None = None,
     lead_setting_employee: Employee | None = None,
+    overbook: bool = False,
 ) -> Job:
     """Book a job and its invoice together: every job has an invoice, a free
-    estimate included ($0.00)."""
+    estimate included ($0.00). Every way of booking a job comes here, so this
+    is where the job takes its place in the arrival window its start falls in
+    (``scheduling.services.place_take``, in this transaction): a full window
+    is a 409 ``window_full`` unless an admin overbooks on purpose."""
     if customer is None:
         raise invalid("customer_id", "a job needs a customer", code="customer_required")
     if location is None:
@@ -100,6 +105,7 @@ def job_book(
         warranty_for=warranty_for,
         created_by=actor.employee,
     )
+    place_take(actor=actor, job_id=job.pk, business_unit_id=business_unit.pk, start=start, overbook=overbook)
     if tags:
         job.tags.set(tags)
     invoice = Invoice.objects.create(job=job)
@@ -135,6 +141,14 @@ def job_set_status(*, actor: Actor, job: Job, status: str) -> Job:
             field_name="status",
         )
     before = locked.status
+    if status == Job.Status.CANCELED:
+        # A cancelled job gives its arrival-window place back ...
+        place_release(job_id=locked.pk)
+    elif before == Job.Status.CANCELED:
+        # ... and takes one again when it is brought back (409 if the window filled meanwhile).
+        place_take(
+            actor=actor, job_id=locked.pk, business_unit_id=locked.business_unit_id, start=locked.start
+        )
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     AuditEntry.record(

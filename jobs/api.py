@@ -172,6 +172,8 @@ class JobPatch(Schema):
     priority: PriorityName | None = None
     summary: str | None = Field(None, max_length=5000)
     tags: list[int] | None = None
+    # Admins only: move the job into a full arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class InvoiceStatusIn(Schema):
@@ -301,7 +303,8 @@ def set_invoice_status(request: HttpRequest, job_id: int, payload: InvoiceStatus
 def patch_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Job:
     """Reschedule, reassign the technician, change business unit, job type,
     priority, summary or tags: office and up (not technicians), with the rules of
-    booking; 409 ``job_closed`` for a completed or canceled job; audited."""
+    booking; 409 ``job_closed`` for a completed or canceled job; a new start moves its
+    arrival-window place (409 ``window_full`` when the new window is full); audited."""
     job = _job(request, job_id)
     a = actor(request)
     a.require(Perm.MANAGE_JOBS)
@@ -321,5 +324,5 @@ def patch_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Job:
     if "summary" in changes and changes["summary"] is None:
         changes["summary"] = ""
     tags = resolve_many(Tag, given["tags"], "tags") if given.get("tags") is not None else None
-    job_update(actor=a, job=job, changes=changes, tags=tags)
+    job_update(actor=a, job=job, changes=changes, tags=tags, overbook=payload.overbook)
     return jobs_with_details().get(pk=job.pk)

@@ -18,7 +18,7 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from customers.models import Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
-from scheduling.services import place_release, place_take
+from scheduling.services import place_move, place_release, place_take
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Job.Status.SCHEDULED: {Job.Status.DISPATCHED, Job.Status.WORKING, Job.Status.CANCELED},
@@ -239,11 +239,18 @@ def _label(value: Any) -> Any:
 
 @transaction.atomic
 def job_update(
-    *, actor: Actor, job: Job, changes: Mapping[str, Any], tags: Sequence[Tag] | None = None
+    *,
+    actor: Actor,
+    job: Job,
+    changes: Mapping[str, Any],
+    tags: Sequence[Tag] | None = None,
+    overbook: bool = False,
 ) -> Job:
     """Reschedule, reassign or reclassify a booked job, with the rules of booking it
     (the job type belongs to the business unit, the technician is an active
-    technician). Office and up; a completed or canceled job is history."""
+    technician). Office and up; a completed or canceled job is history. A new
+    start or business unit moves the job's arrival-window place (409
+    ``window_full`` when the new window is full, unless an admin overbooks)."""
     actor.require(Perm.MANAGE_JOBS)
     unknown = set(changes) - set(JOB_EDITABLE)
     if unknown:
@@ -271,6 +278,14 @@ def job_update(
         for k in JOB_EDITABLE
         if getattr(locked, k) != merged[k]
     }
+    if "start" in diff or "business_unit" in diff:
+        place_move(
+            actor=actor,
+            job_id=locked.pk,
+            business_unit_id=merged["business_unit"].pk,
+            start=merged["start"],
+            overbook=overbook,
+        )
     for k in JOB_EDITABLE:
         setattr(locked, k, merged[k])
     if tags is not None:

@@ -189,3 +189,21 @@ def test_a_closure_day_refuses_bookings_unless_an_admin_overbooks(api_as, setup)
     r = api_as(Role.CSR).post("/jobs", job_body(s, LocationFactory()))
     assert r.status_code == 409 and r.json()["code"] == "window_full" and "closed" in r.json()["detail"]
     assert api_as(Role.ADMIN).post("/jobs", job_body(s, LocationFactory(), overbook=True)).status_code == 201
+
+
+def test_rescheduling_moves_the_place(api_as, setup):
+    s = setup
+    office = api_as(Role.OFFICE)
+    job = book_job(job_type=s["job_type"], business_unit=s["unit"], start=s["start"])
+    afternoon = at(s["day"], 14)
+    r = office.patch(f"/jobs/{job.pk}", {"start": afternoon.isoformat()})
+    assert r.status_code == 200, r.content
+    assert booked(s) == 0
+    assert WindowPlace.objects.get(job_id=job.pk).day.window.start_time.hour == 13
+    # The morning is free again; a second job takes it, and moving the first back is refused.
+    book_job(job_type=s["job_type"], business_unit=s["unit"], start=s["start"])
+    assert_full(office.patch(f"/jobs/{job.pk}", {"start": s["start"].isoformat()}), s)
+    assert Job.objects.get(pk=job.pk).start == afternoon
+    # Other edits leave the place alone.
+    assert office.patch(f"/jobs/{job.pk}", {"summary": "Bring the ladder"}).status_code == 200
+    assert WindowPlace.objects.get(job_id=job.pk).day.window.start_time.hour == 13

@@ -230,6 +230,8 @@ class JobLeadIn(Schema):
     summary: str = ""
     tags: list[int] = []
     book: bool = False
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class JobLeadOut(Schema):
@@ -455,6 +457,7 @@ def create_job_lead(request: HttpRequest, job_id: int, payload: JobLeadIn) -> tu
         summary=payload.summary,
         tags=resolve_many(Tag, payload.tags, "tags"),
         book=payload.book,
+        overbook=payload.overbook,
     )
     return 201, {
         "lead": _lead(a, lead.pk),

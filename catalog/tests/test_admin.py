@@ -125,7 +125,11 @@ def test_it_refuses_a_csr_posting_a_call_reason():
 def test_it_opens_a_group_page(admin_client_):
     r = admin_client_.get("/settings/group/calls-booking/")
     assert r.status_code == 200
-    assert [m["object_name"] for m in r.context["app_list"][0]["models"]] == ["CallReason", "BookingGuide"]
+    assert [m["object_name"] for m in r.context["app_list"][0]["models"]] == [
+        "CallReason",
+        "BookingGuide",
+        "ArrivalWindow",
+    ]
     assert admin_client_.get("/settings/group/nothing/").status_code == 404
 
 

@@ -29,6 +29,7 @@ from leads.api import router as leads_router
 from messaging.api import router as messaging_router
 from notifications.api import router as notifications_router
 from reports.api import router as reports_router
+from scheduling.api import router as scheduling_router
 from telephony.api import hooks as telephony_hooks
 from telephony.api import router as integrations_router
 
@@ -131,6 +132,7 @@ def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespons
 for router in (
     catalog_router,
     hours_router,
+    scheduling_router,
     accounts_router,
     customers_router,
     jobs_router,

@@ -799,6 +799,7 @@ def _convert(
     start: datetime | None,
     technician: Employee | None,
     summary: str = "",
+    overbook: bool = False,
 ) -> Job:
     locked = _locked(lead)
     _require_open(locked, "converted")
@@ -842,6 +843,7 @@ def _convert(
         summary=summary.strip() or locked.summary,
         tags=list(locked.tags.all()),
         lead_setting_employee=locked.lead_setting_employee,
+        overbook=overbook,
     )
     locked.status = Lead.Status.CONVERTED
     locked.converted_job = job
@@ -876,6 +878,7 @@ def lead_convert(
     start: datetime | None = None,
     technician: Employee | None = None,
     summary: str = "",
+    overbook: bool = False,
 ) -> Job:
     """Book the lead's job (with its invoice) and mark the lead converted, once.
 
@@ -899,6 +902,7 @@ def lead_convert(
         start=start,
         technician=technician,
         summary=summary,
+        overbook=overbook,
     )
 
 
@@ -933,6 +937,7 @@ def lead_capture_from_job(
     summary: str = "",
     tags: Sequence[Tag] = (),
     book: bool = False,
+    overbook: bool = False,
 ) -> tuple[Lead, Job | None]:
     """A job-generated lead for the job's customer and location. **Book**
     books the new job now (crediting the lead setter) and marks the lead
@@ -978,5 +983,6 @@ def lead_capture_from_job(
         priority=None,
         start=None,
         technician=None,
+        overbook=overbook,
     )
     return lead, new_job

@@ -89,7 +89,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.employee",
-                "messaging.context_processors.texts",
             ],
         },
     },

@@ -25,6 +25,7 @@ from messaging.services import (
     messages_filtered,
     messages_mark_read,
     render_template,
+    unread_texts_count,
 )
 
 CONVERSATION_LIMIT = 100
@@ -53,10 +54,9 @@ def _conversation(
             message_send(actor=a, lead=lead, call=call, body=body)
             body = ""
         except DomainError as exc:
-            error, status = (
-                "; ".join([exc.detail] + [e.message for e in exc.errors if e.message not in exc.detail]),
-                exc.status,
-            )
+            error = "; ".join([exc.detail] + [e.message for e in exc.errors if e.message not in exc.detail])
+            # htmx swaps only 2xx answers: the panel itself says what went wrong.
+            status = 200 if request.headers.get("HX-Request") else exc.status
     if lead is not None:
         qs = messages_filtered(lead_id=lead.pk)
         messages_mark_read(actor=a, lead=lead)
@@ -111,6 +111,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "messaging/inbox.html",
         {"items": items, "next_cursor": next_cursor, "show": show, "nav": "texts"},
     )
+
+
+@login_required
+def unread_count(request: HttpRequest) -> HttpResponse:
+    """The navigation's badge of unread incoming texts (loaded by htmx, so no page pays for it)."""
+    _actor(request)
+    return render(request, "messaging/_unread_count.html", {"count": unread_texts_count()})
 
 
 @login_required

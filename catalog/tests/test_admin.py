@@ -69,6 +69,7 @@ def test_it_shows_settings_to_an_admin_without_the_staff_flag(admin_client_):
         "People",
         "Assignment and SLAs",
         "Integrations",
+        "Texting",
         "Records (read-only)",
     ]
     company = [m["object_name"] for m in r.context["app_list"][0]["models"]]

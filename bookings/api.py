@@ -245,7 +245,9 @@ def list_bookings(
     if channel is not None:
         qs = qs.filter(channel=channel)
     items, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=cursor, limit=limit)
-    bookings_mark_matches(items)
+    if a.integration is None:
+        # An integration is not told whether a phone or email belongs to a customer.
+        bookings_mark_matches(items)
     return {"items": items, "next_cursor": next_cursor}
 
 

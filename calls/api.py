@@ -88,8 +88,24 @@ class CallOut(Schema):
     created_at: datetime
 
 
+class ProviderCallOut(CallOut):
+    """A call as its provider is told about it: the customer we matched the
+    caller to is ours, not the provider's (an integration reads nothing)."""
+
+    customer_id: int | None = Field(None, description="Always null for the provider.")
+    location_id: int | None = Field(None, description="Always null for the provider.")
+
+    @staticmethod
+    def resolve_customer_id(obj: Call) -> None:
+        return None
+
+    @staticmethod
+    def resolve_location_id(obj: Call) -> None:
+        return None
+
+
 class CallEventOut(Schema):
-    call: CallOut
+    call: ProviderCallOut
 
 
 class MatchCustomerOut(Schema):

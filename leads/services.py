@@ -954,7 +954,10 @@ def local_start(start_date: date | None, start_time: time | None) -> datetime | 
     collect(errors)
     if start_date is None or start_time is None:
         return None
-    return timezone.make_aware(datetime.combine(start_date, start_time))
+    combined = datetime.combine(start_date, start_time)
+    # A time with an offset ("09:00:00Z", "09:00-06:00") is read as given; a
+    # bare time of day is the office's.
+    return combined if timezone.is_aware(combined) else timezone.make_aware(combined)
 
 
 @transaction.atomic

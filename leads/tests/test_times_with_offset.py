@@ -22,7 +22,11 @@ def test_a_job_lead_start_time_with_an_offset_is_read_as_given(csr_api, raw):
     day = timezone.localdate() + timedelta(days=3)
     r = csr_api.post(
         f"/jobs/{origin.pk}/leads",
-        {"lead_setting_employee_id": make_employee(Role.TECHNICIAN).pk, "start_date": str(day), "start_time": raw},
+        {
+            "lead_setting_employee_id": make_employee(Role.TECHNICIAN).pk,
+            "start_date": str(day),
+            "start_time": raw,
+        },
     )
     assert r.status_code == 201, r.content
     lead = Lead.objects.get()

@@ -37,7 +37,7 @@ from core.errors import DomainError, FieldError, invalid, not_found
 from core.pagination import keyset_page
 from core.phones import normalize_phone
 from core.refs import resolve, resolve_many
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, ISO_DATETIME, LIMIT, Page, PriorityName
 from customers.api import ContactIn
 from customers.models import Customer, Location
 from leads.services import Contact
@@ -251,10 +251,10 @@ def list_calls(
     agent_id: int | None = None,
     min_duration: int | None = None,
     number: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    since: ISO_DATETIME | None = None,
+    until: ISO_DATETIME | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     actor(request).require(Perm.WORK_LEADS)
     qs = calls_filtered(

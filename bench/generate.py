@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -43,8 +44,9 @@ import django
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
 
 from accounts.models import Employee, Integration, Role  # noqa: E402
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, TrackingNumber  # noqa: E402
@@ -188,7 +190,62 @@ def reference_data() -> dict[str, Any]:
     }
 
 
+INSERT_RE = re.compile(r"^\s*INSERT INTO (\w+) \(([^)]*)\)(.*)$", re.DOTALL)
+
+
+def model_for_table(table: str) -> type[models.Model] | None:
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table:
+            return model
+    return None
+
+
+def complete_insert(statement: str) -> tuple[str, dict[str, Any]]:
+    """Fill the columns a bulk INSERT leaves out, so a column added to a model later
+    cannot break the generator: a column with a default gets that default (a text column
+    its empty string, as the ORM would write); another NOT NULL
+    column with none stops the run naming it (the generator must learn a value for it).
+
+    ``INSERT INTO t (a, b) SELECT …`` becomes ``INSERT INTO t (a, b, c) SELECT src.*,
+    %(bench_default_c)s FROM (SELECT …) AS src`` with c's default as that parameter."""
+    match = INSERT_RE.match(statement)
+    model = model_for_table(match.group(1)) if match else None
+    if match is None or model is None:
+        return statement, {}
+    table, listed, select = match.group(1), match.group(2), match.group(3)
+    given = {c.strip() for c in listed.split(",")}
+    extra: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.column in given or f.primary_key:
+            continue
+        if f.has_default() or (not f.null and f.empty_strings_allowed):
+            # What the ORM would write: the field's default, or "" for a text column.
+            extra[f.column] = f.get_db_prep_save(f.get_default(), connection)
+        elif not f.null:
+            raise SystemExit(
+                f"bench/generate.py: {table}.{f.column} is NOT NULL with no default and the generator "
+                "does not fill it; give it a value in the INSERT into that table"
+            )
+    if not extra:
+        return statement, {}
+    placeholders = ", ".join(f"%(bench_default_{c})s" for c in extra)
+    return (
+        f"INSERT INTO {table} ({listed}, {', '.join(extra)}) "
+        f"SELECT src.*, {placeholders} FROM ({select}) AS src",
+        {f"bench_default_{c}": v for c, v in extra.items()},
+    )
+
+
 def sql(statement: str, params: dict[str, Any] | None = None) -> int:
+    statement, defaults = complete_insert(statement)
+    if defaults:
+        if params is None:
+            statement = (
+                statement.replace("%(bench_default_", "\0")
+                .replace("%", "%%")
+                .replace("\0", "%(bench_default_")
+            )
+        params = {**(params or {}), **defaults}
     with connection.cursor() as cur:
         cur.execute(statement, params)
         return cur.rowcount
@@ -233,13 +290,18 @@ def ref_ids() -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=3_000_000)
     parser.add_argument("--customers", type=int, default=300_000)
     parser.add_argument("--reset", action="store_true", help="truncate every Leadline table first")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="afterwards, verify every foreign key the bulk load wrote (it skips their triggers)",
+    )
+    args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("bench/generate.py needs PostgreSQL: set DATABASE_URL=postgres://…")
 
@@ -386,7 +448,7 @@ def main() -> None:
                 assignee_id, created_at, updated_at)
             SELECT id, 'abandoned_call', st, '', from_number, '', '', '', '', '', '',
                    'Abandoned call', 'high', campaign_id, call_id, customer_id,
-                   CASE WHEN st = 'open' THEN (t + interval '1 day')::date END,
+                   (t + interval '1 day')::date,
                    CASE WHEN st = 'converted' THEN id END,
                    CASE WHEN st = 'converted' THEN t + interval '3 hours' END,
                    CASE WHEN st = 'dismissed' THEN bench_pick(%(other_reasons)s, bench_u(id, 301), 1) END,
@@ -455,8 +517,7 @@ def main() -> None:
                    CASE WHEN typ = 'job_generated' THEN origin END,
                    CASE WHEN typ = 'job_generated' THEN bench_pick(%(techs)s, bench_u(i, 213), 2) END,
                    cust, (%(units)s::bigint[])[1 + (jt - 1) / 3], (%(job_types)s::bigint[])[jt],
-                   CASE WHEN st = 'open'
-                        THEN (t + make_interval(days => 1 + floor(bench_u(i, 214) * 10)::int))::date END,
+                   (t + make_interval(days => 1 + floor(bench_u(i, 214) * 10)::int))::date,
                    CASE WHEN st = 'converted' THEN %(base)s + i END,
                    CASE WHEN st = 'converted'
                         THEN t + make_interval(hours => 1 + floor(bench_u(i, 215) * 72)::int) END,
@@ -550,7 +611,36 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"  {'analyze':<22} {'':>10}       {time.monotonic() - t:8.1f} s")
+    if args.check:
+        t = time.monotonic()
+        broken = check_foreign_keys()
+        for problem in broken:
+            print(f"  broken reference: {problem}")
+        print(f"  {'check':<22} {len(broken):>10} broken  {time.monotonic() - t:8.1f} s")
+        if broken:
+            sys.exit("bench/generate.py: the generated rows break foreign keys")
     print(f"done in {time.monotonic() - started:.0f} s")
+
+
+def check_foreign_keys() -> list[str]:
+    """Every foreign key of every Leadline table, checked by an anti-join (the bulk load ran
+    with the per-row triggers off, so the database did not check them)."""
+    problems = []
+    with connection.cursor() as cur:
+        for model in apps.get_models(include_auto_created=True):
+            for f in model._meta.concrete_fields:
+                if not isinstance(f, models.ForeignKey) or not getattr(f, "db_constraint", True):
+                    continue
+                target = f.target_field
+                table, ref = model._meta.db_table, target.model._meta.db_table
+                cur.execute(
+                    f"SELECT count(*) FROM {table} t LEFT JOIN {ref} r ON t.{f.column} = r.{target.column} "
+                    f"WHERE t.{f.column} IS NOT NULL AND r.{target.column} IS NULL"
+                )
+                (n,) = cur.fetchone()
+                if n:
+                    problems.append(f"{table}.{f.column} → {ref}: {n} rows")
+    return problems
 
 
 if __name__ == "__main__":

@@ -325,7 +325,7 @@ def build_scenarios(client: Client) -> dict[str, Scenario]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=300, help="timed iterations per scenario (default 300)")
     parser.add_argument("--warmup", type=int, default=30, help="untimed iterations first (default 30)")
@@ -342,7 +342,7 @@ def main() -> None:
         action="append",
         help="run only these scenarios besides bare (repeatable)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     setup_test_environment(debug=False)
     settings.ROOT_URLCONF = __name__

@@ -113,11 +113,11 @@ def measure(name: str, work: Callable[[], Any], runs: int) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--days", type=int, default=90, help="the reports' range, ending today")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("bench/run.py times PostgreSQL: set DATABASE_URL=postgres://…")
 

@@ -1,0 +1,110 @@
+"""The benchmarks cannot rot: every script in bench/ runs here at a tiny scale
+(a few hundred rows, seconds), so a schema change that breaks one fails CI.
+
+These tests check that each script runs to the end and prints every row it
+promises; they time nothing (the figures are the scripts' job).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from django.db import connection
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def load_script(name: str) -> ModuleType:
+    """Import bench/<name>.py in this process (Django is already set up by pytest-django)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def own_database_url(suffix: str) -> dict[str, str]:
+    """The environment for a script that creates its own throwaway database: on
+    PostgreSQL a name of its own, never the test database this session uses."""
+    env = {**os.environ, "LEADLINE_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        env["DATABASE_URL"] = (
+            f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}_{suffix}"
+        )
+    return env
+
+
+def test_it_runs_the_intake_benchmark_through_every_row() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "intake.py"), "--runs", "2", "--warmup", "1"],
+        cwd=ROOT,
+        env=own_database_url("intake"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for row in (
+        "bare insert",
+        "ninja + key auth",
+        "customers",
+        "leads (csr)",
+        "same key again",
+        "call: ended",
+        "whole call (3)",
+        "abandoned: ended",
+        "bookings: re-sent",
+        "inbound-email",
+    ):
+        assert row in out, f"{row!r} missing from:\n{out}"
+    assert "SQL of one" in out
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.CaptureFixture[str]) -> None:
+    generate = load_script("generate")
+    run = load_script("run")
+    try:
+        generate.main(["--leads", "400", "--calls", "1200", "--customers", "120", "--reset", "--check"])
+        out = capsys.readouterr().out
+        assert "0 broken" in out, out
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM leads_lead")
+            assert cur.fetchone()[0] == 400
+            cur.execute("SELECT count(*) FROM calls_call")
+            assert cur.fetchone()[0] == 1200
+
+        run.main(["--runs", "2"])
+        out = capsys.readouterr().out
+        rows: dict[str, Any] = {}
+        for line in out.splitlines():
+            parts = line.rsplit(None, 3)
+            if len(parts) == 4 and parts[3].isdigit():
+                rows[parts[0]] = int(parts[3])
+        for name in (
+            "dashboard (page)",
+            "campaign report, 90 days (page)",
+            "technician leads, 90 days (page)",
+            "abandoned calls, 90 days (page)",
+            "campaign report, 90 days (API CSV)",
+            "Follow Up first page (50 open leads)",
+            "caller-number lookup",
+        ):
+            assert name in rows, f"{name!r} missing from:\n{out}"
+            assert rows[name] > 0
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_progress")

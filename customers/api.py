@@ -11,9 +11,20 @@ from accounts.roles import Perm
 from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
+from core.refs import resolve
 from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from customers.models import ContactPoint, Customer, Location
-from customers.services import customer_create, customers_search, location_add
+from customers.services import (
+    customer_create,
+    customer_duplicates,
+    customer_merge,
+    customer_merged_into,
+    customer_update,
+    customers_search,
+    duplicate_warnings,
+    location_add,
+    location_update,
+)
 
 router = Router(tags=["Customers"])
 
@@ -58,6 +69,19 @@ class LocationOut(Schema):
     city: str
     state: str
     zip: str
+    retired: bool
+
+
+class LocationPatch(Schema):
+    """Only the fields sent change; the address must stay a full one.
+    ``retired: true`` retires the location (no new work there), ``false`` restores it."""
+
+    street: str | None = Field(None, max_length=200)
+    unit: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=40)
+    zip: str | None = Field(None, max_length=20)
+    retired: bool | None = None
 
 
 class CustomerIn(Schema):
@@ -81,6 +105,37 @@ class CustomerOut(Schema):
         return list(obj.locations.all())
 
 
+class CustomerPatch(Schema):
+    """Only the fields sent change; ``phones`` and ``emails`` replace the lists."""
+
+    name: str | None = Field(None, max_length=200)
+    type: Literal["residential", "commercial"] | None = None
+    phones: list[str] | None = None
+    emails: list[str] | None = None
+
+
+class CustomerMatchOut(Schema):
+    id: int
+    name: str
+    phones: list[str]
+    emails: list[str]
+
+
+class CustomerMatchesOut(Schema):
+    customers: list[CustomerMatchOut]
+
+
+class CustomerCreatedOut(CustomerOut):
+    """A new customer, with the customers who already had one of its phones or emails."""
+
+    warnings: list[str]
+    matches: CustomerMatchesOut
+
+
+class MergeIn(Schema):
+    other_customer_id: int
+
+
 def customers_with_details() -> QuerySet[Customer]:
     return Customer.objects.prefetch_related(
         Prefetch("contacts", queryset=ContactPoint.objects.order_by("id")),
@@ -95,9 +150,13 @@ def _customer(customer_id: int) -> Customer:
     return customer
 
 
-@router.post("/customers", response=responses({201: CustomerOut}))
+@router.post("/customers", response=responses({201: CustomerCreatedOut}))
 def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+    """Create a customer. When one of its phones or emails already belongs to a
+    customer it is still created, and ``warnings`` and ``matches`` say who (the
+    page asks "use … instead?" before creating)."""
     actor(request).require(Perm.WORK_CUSTOMERS)
+    matches = customer_duplicates(phones=payload.phones, emails=payload.emails)
     customer = customer_create(
         name=payload.name,
         type=payload.type,
@@ -105,7 +164,10 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
         emails=payload.emails,
         locations=[loc.dict() for loc in payload.locations],
     )
-    return 201, _customer(customer.pk)
+    created = _customer(customer.pk)
+    created.warnings = duplicate_warnings(matches)  # type: ignore[attr-defined]
+    created.matches = {"customers": matches}  # type: ignore[attr-defined]
+    return 201, created
 
 
 @router.get("/customers", response=responses({200: Page[CustomerOut]}))
@@ -136,3 +198,51 @@ def add_location(request: HttpRequest, customer_id: int, payload: LocationIn) ->
     if customer is None:
         raise not_found(f"customer {customer_id}")
     return 201, location_add(customer=customer, address=payload.dict(), prefix="")
+
+
+@router.patch("/customers/{customer_id}", response=responses({200: CustomerOut}))
+def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
+    """Edit name, type, phones or emails with the rules of creating (CSR, office and up); audited."""
+    a = actor(request)
+    a.require(Perm.WORK_CUSTOMERS)
+    customer = _customer(customer_id)
+    given = payload.dict(exclude_unset=True)
+    customer_update(
+        actor=a,
+        customer=customer,
+        name=given.get("name"),
+        type=given.get("type"),
+        phones=given.get("phones"),
+        emails=given.get("emails"),
+    )
+    return _customer(customer_id)
+
+
+@router.patch("/customers/{customer_id}/locations/{location_id}", response=responses({200: LocationOut}))
+def patch_location(
+    request: HttpRequest, customer_id: int, location_id: int, payload: LocationPatch
+) -> Location:
+    """Correct a service address or retire / restore it (CSR, office and up); audited."""
+    a = actor(request)
+    a.require(Perm.WORK_CUSTOMERS)
+    location = Location.objects.filter(pk=location_id, customer_id=customer_id).first()
+    if location is None:
+        raise not_found(f"location {location_id} of customer {customer_id}")
+    given = payload.dict(exclude_unset=True)
+    retired = given.pop("retired", None)
+    return location_update(actor=a, location=location, address=given or None, retired=retired)
+
+
+@router.post("/customers/{customer_id}/merge", response=responses({200: CustomerOut}))
+def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> Customer:
+    """Fold ``other_customer_id`` into this customer: its contacts, locations,
+    leads, jobs and calls move here and its id then answers 404."""
+    a = actor(request)
+    a.require(Perm.WORK_CUSTOMERS)
+    customer = _customer(customer_id)
+    if customer_merged_into(payload.other_customer_id) == customer.pk:
+        return customer  # a retry of a merge that happened: nothing more to move
+    other = resolve(Customer, payload.other_customer_id, "other_customer_id")
+    assert other is not None
+    customer_merge(actor=a, customer=customer, other=other)
+    return _customer(customer_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from core.phones import format_phone
 from customers.models import Customer
 
 ADDRESS_FIELDS = ("street", "unit", "city", "state", "zip")
@@ -65,3 +66,58 @@ class CustomerForm(AddressFields):
 
 class LocationForm(AddressFields):
     prefix = "loc"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+class CustomerEditForm(forms.Form):
+    name = forms.CharField(label="Name", required=False, max_length=200)
+    type = forms.ChoiceField(label="Type", choices=Customer.Type.choices)
+    phones = forms.CharField(
+        label="Phones",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text="One number a line, in any format.",
+    )
+    emails = forms.CharField(
+        label="Emails",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text="One address a line.",
+    )
+
+    # customer_update names a bad number by its place in the list.
+    ALIASES = {
+        **{f"phones[{i}]": "phones" for i in range(50)},
+        **{f"emails[{i}]": "emails" for i in range(50)},
+    }
+
+    @classmethod
+    def for_customer(cls, customer: Customer) -> CustomerEditForm:
+        return cls(
+            initial={
+                "name": customer.name,
+                "type": customer.type,
+                "phones": "\n".join(format_phone(p) for p in customer.phones),
+                "emails": "\n".join(customer.emails),
+            }
+        )
+
+    def update_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "name": d.get("name", ""),
+            "type": d.get("type"),
+            "phones": _lines(d.get("phones", "")),
+            "emails": _lines(d.get("emails", "")),
+        }
+
+
+class LocationEditForm(AddressFields):
+    pass
+
+
+class MergeForm(forms.Form):
+    other = forms.IntegerField(label="Customer to merge into this one", min_value=1)

@@ -110,6 +110,9 @@ class Location(models.Model):
     state = models.CharField(max_length=40)
     zip = models.CharField(max_length=20)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A retired location (the customer moved, sold the rental) keeps its jobs
+    # and history but is no longer offered for new work.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -117,6 +120,10 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.one_line
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
     @property
     def one_line(self) -> str:

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from catalog.models import Tag
 from core.errors import DomainError, FieldError, collect
+from core.models import AuditActor, AuditEntry
 from core.phones import normalize_email, normalize_phone, try_normalize_phone
 from customers.models import ContactInfo, ContactPoint, Customer, Location
 
@@ -197,3 +199,233 @@ def customer_location_for_job(
     if location is None:
         location = location_add(customer=customer, address=address, prefix="location")
     return customer, location
+
+
+# --- editing (API.md v1.1 "Editing") --------------------------------------------------------------
+
+CUSTOMER_ENTITY = "customer"
+
+
+def _contacts_from(phones: Sequence[str], emails: Sequence[str]) -> list[tuple[str, str]]:
+    """Phones and emails normalised, every bad one named at once (``phones[1]``)."""
+    errors: list[FieldError] = []
+    contacts: list[tuple[str, str]] = []
+    for i, raw in enumerate(phones):
+        try:
+            contacts.append((ContactPoint.Kind.PHONE, normalize_phone(raw, field=f"phones[{i}]")))
+        except DomainError as exc:
+            errors.extend(exc.errors)
+    for i, raw in enumerate(emails):
+        try:
+            contacts.append((ContactPoint.Kind.EMAIL, normalize_email(raw, field=f"emails[{i}]")))
+        except DomainError as exc:
+            errors.extend(exc.errors)
+    collect(errors)
+    return list(dict.fromkeys(contacts))
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: AuditActor,
+    customer: Customer,
+    name: str | None = None,
+    type: str | None = None,
+    phones: Sequence[str] | None = None,
+    emails: Sequence[str] | None = None,
+) -> Customer:
+    """Edit a customer with the rules of creating one; ``None`` leaves a field as it is.
+
+    ``phones`` / ``emails`` replace the customer's list (a label on a number
+    that stays is kept). One audit entry names every field that changed.
+    """
+    errors: list[FieldError] = []
+    if name is not None and not name.strip():
+        errors.append(FieldError("name", "is required"))
+    if type is not None and type not in Customer.Type.values:
+        errors.append(FieldError("type", f"must be one of {', '.join(Customer.Type.values)}"))
+    wanted: list[tuple[str, str]] | None = None
+    if phones is not None or emails is not None:
+        current = list(customer.contacts.all())
+        try:
+            wanted = _contacts_from(
+                phones if phones is not None else [c.value for c in current if c.kind == "phone"],
+                emails if emails is not None else [c.value for c in current if c.kind == "email"],
+            )
+        except DomainError as exc:
+            errors.extend(exc.errors)
+    collect(errors)
+
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    diff: dict[str, Any] = {}
+    if name is not None and name.strip() != locked.name:
+        diff["name"] = [locked.name, name.strip()]
+        locked.name = name.strip()
+    if type is not None and type != locked.type:
+        diff["type"] = [locked.type, type]
+        locked.type = type
+    if wanted is not None:
+        existing = {(c.kind, c.value): c for c in ContactPoint.objects.filter(customer=locked)}
+        gone = [c.pk for key, c in existing.items() if key not in wanted]
+        added = [key for key in wanted if key not in existing]
+        if gone or added:
+            before = {kind: [v for k, v in existing if k == kind] for kind in ("phone", "email")}
+            after = {kind: [v for k, v in wanted if k == kind] for kind in ("phone", "email")}
+            for kind in ("phone", "email"):
+                if before[kind] != after[kind]:
+                    diff[f"{kind}s"] = [before[kind], after[kind]]
+            ContactPoint.objects.filter(pk__in=gone).delete()
+            ContactPoint.objects.bulk_create(
+                [ContactPoint(customer=locked, kind=k, value=v) for k, v in added]
+            )
+    if diff:
+        locked.save()
+        AuditEntry.record(
+            actor=actor, entity=CUSTOMER_ENTITY, entity_id=locked.pk, action="updated", changes=diff
+        )
+    return locked
+
+
+@transaction.atomic
+def location_update(
+    *,
+    actor: AuditActor,
+    location: Location,
+    address: Mapping[str, str | None] | None = None,
+    retired: bool | None = None,
+    prefix: str = "",
+) -> Location:
+    """Correct a service address (still a full one) or retire / restore it.
+
+    A retired location keeps its jobs and history and is no longer offered
+    for new work; ``job_book`` refuses it.
+    """
+    locked = Location.objects.select_for_update().get(pk=location.pk)
+    diff: dict[str, Any] = {}
+    if address is not None:
+        merged = {**_address(locked.__dict__), **{k: v for k, v in address.items() if v is not None}}
+        collect(address_errors(merged, prefix=prefix))
+        cleaned = _address(merged)
+        for key, value in cleaned.items():
+            if getattr(locked, key) != value:
+                diff[key] = [getattr(locked, key), value]
+                setattr(locked, key, value)
+    if retired is not None and retired != locked.retired:
+        diff["retired"] = [locked.retired, retired]
+        locked.retired_at = timezone.now() if retired else None
+    if diff:
+        locked.save()
+        AuditEntry.record(
+            actor=actor,
+            entity=CUSTOMER_ENTITY,
+            entity_id=locked.customer_id,
+            action="location_retired"
+            if diff.keys() == {"retired"} and retired
+            else "location_restored"
+            if diff.keys() == {"retired"}
+            else "location_updated",
+            changes={"location": locked.pk, **diff},
+        )
+    return locked
+
+
+def customer_history(customer: Customer) -> QuerySet[AuditEntry]:
+    return AuditEntry.for_entity(CUSTOMER_ENTITY, customer.pk).order_by("-at", "-id")
+
+
+# --- duplicates and merging -----------------------------------------------------------------------
+
+DUPLICATE_LIMIT = 5
+
+
+def customer_duplicates(
+    *, phones: Sequence[str] = (), emails: Sequence[str] = (), exclude_pk: int | None = None
+) -> list[Customer]:
+    """Customers who already have one of these phones or emails (typed in any
+    format; values that are not a phone or an email match nothing)."""
+    values = [p for p in (try_normalize_phone(raw) for raw in phones) if p]
+    values += [raw.strip().lower() for raw in emails if "@" in raw]
+    if not values:
+        return []
+    qs = Customer.objects.filter(pk__in=ContactPoint.objects.filter(value__in=values).values("customer_id"))
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.prefetch_related("contacts").order_by("name", "id")[:DUPLICATE_LIMIT])
+
+
+def duplicate_warnings(matches: Sequence[Customer]) -> list[str]:
+    return [
+        f"{c.name} (customer {c.pk}) already has this phone or email: use {c.name} instead?" for c in matches
+    ]
+
+
+@transaction.atomic
+def customer_merge(*, actor: AuditActor, customer: Customer, other: Customer) -> Customer:
+    """Fold ``other`` (a duplicate) into ``customer`` and delete it.
+
+    Everything that points at the other moves: contact points (a phone or
+    email both have is kept once), locations, tags, and every row of an app
+    above this one that names its customer (leads, jobs, calls, bookings…),
+    found through the model's reverse relations, so a new app's rows move too.
+    The other's id then answers 404; its audit entry points at the kept one.
+    """
+    if other.pk == customer.pk:
+        raise DomainError(
+            "other_customer_id: a customer cannot be merged into itself",
+            errors=[
+                FieldError("other_customer_id", "is this customer: a customer cannot be merged into itself")
+            ],
+        )
+    # Lock both in id order, so two people merging the same pair both ways cannot deadlock.
+    rows = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(pk__in=[customer.pk, other.pk]).order_by("pk")
+    }
+    keep, gone = rows[customer.pk], rows[other.pk]
+    have = set(ContactPoint.objects.filter(customer=keep).values_list("kind", "value"))
+    ContactPoint.objects.filter(customer=gone).exclude(
+        pk__in=[c.pk for c in ContactPoint.objects.filter(customer=gone) if (c.kind, c.value) in have]
+    ).update(customer=keep)
+    keep.tags.add(*gone.tags.all())
+    moved: dict[str, int] = {}
+    for rel in Customer._meta.related_objects:
+        if not (rel.one_to_many or rel.one_to_one) or rel.related_model is ContactPoint:
+            continue
+        model = cast("type[models.Model]", rel.related_model)
+        field_name = rel.field.name
+        count = model._default_manager.filter(**{field_name: gone}).update(**{field_name: keep})
+        if count:
+            moved[str(model._meta.verbose_name_plural)] = count
+    snapshot = {"name": gone.name, "type": gone.type}
+    gone_pk = gone.pk
+    gone.delete()
+    AuditEntry.record(
+        actor=actor,
+        entity=CUSTOMER_ENTITY,
+        entity_id=keep.pk,
+        action="merged",
+        changes={"other": gone_pk, "other_name": snapshot["name"], "moved": moved},
+    )
+    AuditEntry.record(
+        actor=actor,
+        entity=CUSTOMER_ENTITY,
+        entity_id=gone_pk,
+        action="merged_into",
+        changes={"into": keep.pk, **snapshot},
+    )
+    keep.save(update_fields=["updated_at"])
+    return keep
+
+
+def customer_merged_into(customer_id: int) -> int | None:
+    """The customer a merged-away id now lives on (for links and bookmarks to the old page)."""
+    entry = (
+        AuditEntry.objects.filter(entity=CUSTOMER_ENTITY, entity_id=customer_id, action="merged_into")
+        .order_by("-at", "-id")
+        .first()
+    )
+    into = entry.changes.get("into") if entry is not None else None
+    if not isinstance(into, int):
+        return None
+    # The kept one may have been merged away later too.
+    return into if Customer.objects.filter(pk=into).exists() else customer_merged_into(into)

@@ -8,4 +8,16 @@ urlpatterns = [
     path("new/", views.customer_new, name="customer_new"),
     path("<int:customer_id>/", views.customer_detail, name="customer_detail"),
     path("<int:customer_id>/locations/", views.customer_location_add, name="customer_location_add"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
+    path("<int:customer_id>/merge/", views.customer_merge_page, name="customer_merge"),
+    path(
+        "<int:customer_id>/locations/<int:location_id>/edit/",
+        views.customer_location_edit,
+        name="customer_location_edit",
+    ),
+    path(
+        "<int:customer_id>/locations/<int:location_id>/retire/",
+        views.customer_location_retire,
+        name="customer_location_retire",
+    ),
 ]

@@ -21,7 +21,7 @@ from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
 from customers.models import Customer, Location
 from customers.services import NewCustomer
 from jobs.models import Invoice, InvoiceLine, Job
-from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
+from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status, job_update
 
 router = Router(tags=["Jobs"])
 
@@ -157,6 +157,18 @@ class InvoiceLineIn(Schema):
     unit_price: Decimal = Field(..., max_digits=12, decimal_places=2)
 
 
+class JobPatch(Schema):
+    """Only the fields sent change; ``technician_id: null`` unassigns the job."""
+
+    start: datetime | None = None
+    technician_id: int | None = None
+    business_unit_id: int | None = None
+    job_type_id: int | None = None
+    priority: PriorityName | None = None
+    summary: str | None = Field(None, max_length=5000)
+    tags: list[int] | None = None
+
+
 class InvoiceStatusIn(Schema):
     status: Literal["pending", "posted", "paid", "void"]
 
@@ -273,3 +285,31 @@ def set_invoice_status(request: HttpRequest, job_id: int, payload: InvoiceStatus
     a.require(Perm.MANAGE_JOBS)
     invoice_set_status(actor=a, invoice=job.invoice, status=payload.status)
     return Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk)
+
+
+@router.patch("/jobs/{job_id}", response=responses({200: JobOut}))
+def patch_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Job:
+    """Reschedule, reassign the technician, change business unit, job type,
+    priority, summary or tags: office and up (not technicians), with the rules of
+    booking; 409 ``job_closed`` for a completed or canceled job; audited."""
+    job = _job(request, job_id)
+    a = actor(request)
+    a.require(Perm.MANAGE_JOBS)
+    given = payload.dict(exclude_unset=True)
+    changes: dict[str, Any] = {}
+    refs: dict[str, Any] = {
+        "technician_id": Employee,
+        "business_unit_id": BusinessUnit,
+        "job_type_id": JobType,
+    }
+    for name, model in refs.items():
+        if name in given:
+            changes[name.removesuffix("_id")] = resolve(model, given[name], name)
+    for name in ("start", "priority", "summary"):
+        if name in given:
+            changes[name] = given[name]
+    if "summary" in changes and changes["summary"] is None:
+        changes["summary"] = ""
+    tags = resolve_many(Tag, given["tags"], "tags") if given.get("tags") is not None else None
+    job_update(actor=a, job=job, changes=changes, tags=tags)
+    return jobs_with_details().get(pk=job.pk)

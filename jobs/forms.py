@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -173,3 +173,91 @@ class JobFilterForm(forms.Form):
     )
     date = forms.DateField(label="Start date", required=False, widget=DateInput)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class JobEditForm(forms.Form):
+    """Reschedule, reassign or reclassify a booked job; blank start clears the schedule."""
+
+    business_unit_id = forms.ModelChoiceField(
+        BusinessUnit.objects.all(),
+        label="Business unit",
+        error_messages={"required": "Business unit is required: pick the one that does the work."},
+    )
+    job_type_id = forms.ModelChoiceField(
+        JobType.objects.all(), label="Job type", error_messages={"required": "Job type is required."}
+    )
+    priority = forms.ChoiceField(label="Priority", choices=Priority.choices)
+    start_date = forms.DateField(label="Start date", required=False, widget=DateInput)
+    start_time = forms.TimeField(label="Start time", required=False, widget=TimeInput)
+    technician_id = forms.ModelChoiceField(Employee.objects.all(), label="Technician", required=False)
+    summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    tags = forms.ModelMultipleChoiceField(
+        Tag.objects.all(), label="Tags", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, job: Job, **kwargs: Any) -> None:
+        if not args and "initial" not in kwargs:
+            start = timezone.localtime(job.start) if job.start else None
+            kwargs["initial"] = {
+                "business_unit_id": job.business_unit_id,
+                "job_type_id": job.job_type_id,
+                "priority": job.priority,
+                "start_date": start.date() if start else None,
+                "start_time": start.time().replace(second=0, microsecond=0) if start else None,
+                "technician_id": job.technician_id,
+                "summary": job.summary,
+                "tags": [t.pk for t in job.tags.all()],
+            }
+        super().__init__(*args, **kwargs)
+        self.job = job
+        # The job's own (even if switched off since) stay offered, so saving other fields works.
+        _offer(
+            self.fields["business_unit_id"],
+            BusinessUnit.objects.filter(Q(active=True) | Q(pk=job.business_unit_id)),
+            "Pick a business unit",
+        )
+        unit = self._value("business_unit_id")
+        types = job_types_for(unit)
+        if str(job.business_unit_id) == unit and job.job_type not in types:
+            types.append(job.job_type)
+        _offer(self.fields["job_type_id"], types, "Pick a job type")
+        _offer(
+            self.fields["technician_id"],
+            Employee.objects.filter(Q(role=Role.TECHNICIAN, active=True) | Q(pk=job.technician_id)).order_by(
+                "name"
+            ),
+            "Unassigned",
+        )
+        self.fields["business_unit_id"].widget.attrs.update(
+            {
+                "hx-get": reverse("job_type_options_hx"),
+                "hx-target": "#id_job_type_id",
+                "hx-include": "#id_job_type_id",
+                "hx-trigger": "change",
+            }
+        )
+
+    def _value(self, name: str) -> str:
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return str(raw or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, time = data.get("start_date"), data.get("start_time")
+        if day and not time:
+            self.add_error("start_time", "Start time is needed with a start date.")
+        elif time and not day:
+            self.add_error("start_date", "Start date is needed with a start time.")
+        data["start"] = timezone.make_aware(datetime.combine(day, time)) if day and time else None
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "business_unit": d["business_unit_id"],
+            "job_type": d["job_type_id"],
+            "priority": d["priority"],
+            "start": d.get("start"),
+            "technician": d.get("technician_id"),
+            "summary": d.get("summary", ""),
+        }

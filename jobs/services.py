@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -12,6 +13,7 @@ from accounts.models import Employee, Role
 from accounts.roles import Perm
 from catalog.models import BusinessUnit, Campaign, JobType, Tag
 from catalog.services import job_type_check
+from core.choices import Priority
 from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from customers.models import Customer, Location
@@ -77,6 +79,8 @@ def job_book(
         raise invalid(
             "location_id", f"location {location.pk} is not one of customer {customer.pk}'s locations"
         )
+    if location.retired:
+        raise invalid("location_id", f"location {location.one_line} is retired: restore it or pick another")
     job_type_check(job_type=job_type, business_unit=business_unit)
     _check_technician(technician, "technician_id")
     if recall_for is not None and warranty_for is not None:
@@ -201,4 +205,67 @@ def invoice_set_status(*, actor: Actor, invoice: Invoice, status: str) -> Invoic
         action="status",
         changes={"status": [current, status]},
     )
+    return locked
+
+
+# Fields the office may change on a booked job (API.md v1.1 "Editing": PATCH /jobs/{id}).
+JOB_EDITABLE = ("start", "technician", "business_unit", "job_type", "priority", "summary")
+
+
+def _label(value: Any) -> Any:
+    """A value as the job's history shows it: a name, not an id."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is not None and hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def job_update(
+    *, actor: Actor, job: Job, changes: Mapping[str, Any], tags: Sequence[Tag] | None = None
+) -> Job:
+    """Reschedule, reassign or reclassify a booked job, with the rules of booking it
+    (the job type belongs to the business unit, the technician is an active
+    technician). Office and up; a completed or canceled job is history."""
+    actor.require(Perm.MANAGE_JOBS)
+    unknown = set(changes) - set(JOB_EDITABLE)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "cannot be changed")
+    locked = Job.objects.select_for_update().get(pk=job.pk)
+    if locked.status in (Job.Status.COMPLETED, Job.Status.CANCELED):
+        raise conflict(
+            f"Job {locked.number} is {locked.status}; only an open job can be changed.", code="job_closed"
+        )
+    merged = {k: getattr(locked, k) for k in JOB_EDITABLE} | dict(changes)
+    if merged["priority"] is None:
+        merged["priority"] = merged["job_type"].default_priority
+    if merged["priority"] not in Priority.values:
+        raise invalid("priority", f"must be one of {', '.join(Priority.values)}")
+    if merged["business_unit"] is None:
+        raise invalid("business_unit_id", "is required")
+    if merged["job_type"] is None:
+        raise invalid("job_type_id", "is required")
+    if "technician" in changes:
+        _check_technician(merged["technician"], "technician_id")
+    job_type_check(job_type=merged["job_type"], business_unit=merged["business_unit"])
+    merged["summary"] = (merged["summary"] or "").strip()
+    diff = {
+        k: [_label(getattr(locked, k)), _label(merged[k])]
+        for k in JOB_EDITABLE
+        if getattr(locked, k) != merged[k]
+    }
+    for k in JOB_EDITABLE:
+        setattr(locked, k, merged[k])
+    if tags is not None:
+        old = sorted(t.name for t in locked.tags.all())
+        new = sorted(t.name for t in tags)
+        if old != new:
+            locked.tags.set(tags)
+            diff["tags"] = [old, new]
+    if diff:
+        locked.save()
+        AuditEntry.record(actor=actor, entity="job", entity_id=locked.pk, action="updated", changes=diff)
     return locked

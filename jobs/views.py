@@ -22,7 +22,7 @@ from core.pagination import keyset_page
 from core.templatetags.leadline import money
 from customers.models import Customer
 from jobs.api import job_visible
-from jobs.forms import BookJobForm, InvoiceLineForm, JobFilterForm, job_types_for
+from jobs.forms import BookJobForm, InvoiceLineForm, JobEditForm, JobFilterForm, job_types_for
 from jobs.models import Invoice, InvoiceLine, Job
 from jobs.services import (
     ALLOWED_STATUS_CHANGES,
@@ -32,6 +32,7 @@ from jobs.services import (
     job_book,
     job_can_change_status,
     job_set_status,
+    job_update,
 )
 
 LIST_PAGE_SIZE = 50
@@ -154,10 +155,27 @@ def _describe(entry: AuditEntry) -> str:
     if entry.action == "status" and isinstance(changes.get("status"), list) and len(changes["status"]) == 2:
         before, after = changes["status"]
         return f"{what} status {before} → {after}"
+    if entry.action == "updated":
+        parts = []
+        for name, value in changes.items():
+            before, after = value if isinstance(value, list) and len(value) == 2 else (None, value)
+            if isinstance(before, list) or isinstance(after, list):
+                before, after = ", ".join(before or []) or "none", ", ".join(after or []) or "none"
+            if name == "start":
+                before, after = _when(before), _when(after)
+            parts.append(f"{name.replace('_', ' ')} {before or '—'} → {after or '—'}")
+        return "Changed " + "; ".join(parts)
     if entry.action == "line_added":
         return f"Added invoice line “{changes.get('description', '')}” ({money(changes.get('amount'))})"
     detail = ", ".join(f"{k}: {v}" for k, v in changes.items())
     return f"{what} {entry.action.replace('_', ' ')}" + (f" ({detail})" if detail else "")
+
+
+def _when(iso: Any) -> str:
+    if not isinstance(iso, str) or not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    return timezone.localtime(moment).strftime("%b %-d, %Y %-I:%M %p") if timezone.is_aware(moment) else iso
 
 
 def _history(job: Job) -> list[dict[str, Any]]:
@@ -194,6 +212,7 @@ def _detail_context(a: Actor, job: Job, line_form: InvoiceLineForm | None = None
         if manage and invoice.status == Invoice.Status.PENDING
         else None,
         "history": _history(job),
+        "may_edit": manage and job.status not in (Job.Status.COMPLETED, Job.Status.CANCELED),
     }
 
 
@@ -260,6 +279,28 @@ def invoice_status(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Invoice {updated.number} is now {updated.get_status_display().lower()}.")
     return redirect("job_detail", job_id=job.pk)
+
+
+@login_required
+def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Reschedule, reassign the technician, change the work: office and up."""
+    a, job = _job_for(request, job_id)
+    if not a.can(Perm.MANAGE_JOBS):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = JobEditForm(request.POST, job=job)
+        if form.is_valid():
+            try:
+                job_update(actor=a, job=job, changes=form.changes(), tags=list(form.cleaned_data["tags"]))
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, f"Job #{job.number} saved.")
+                return redirect("job_detail", job_id=job.pk)
+        status = 422
+    else:
+        form, status = JobEditForm(job=job), 200
+    return render(request, "jobs/edit.html", {"nav": "jobs", "job": job, "form": form}, status=status)
 
 
 # ---- Jobs list -----------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Employee, Role
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
@@ -135,3 +135,75 @@ class JobLeadForm(JobTypeByUnitMixin):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.narrow_job_types()
+
+
+class LeadEditForm(JobTypeByUnitMixin):
+    """Correct what was captured on an open lead; the rules are ``lead_update``'s."""
+
+    name = forms.CharField(max_length=200, required=False, label="Name")
+    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    email = forms.CharField(max_length=254, required=False, label="Email")
+    street = forms.CharField(max_length=200, required=False, label="Street")
+    unit = forms.CharField(max_length=40, required=False, label="Unit")
+    city = forms.CharField(max_length=100, required=False, label="City")
+    state = forms.CharField(max_length=40, required=False, label="State")
+    zip = forms.CharField(max_length=20, required=False, label="ZIP")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Summary")
+    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, label="Campaign")
+    business_unit = forms.ModelChoiceField(BusinessUnit.objects.all(), required=False, label="Business unit")
+    job_type = forms.ModelChoiceField(JobType.objects.all(), required=False, label="Job type")
+    priority = forms.ChoiceField(choices=Priority.choices, label="Priority")
+    tags = forms.ModelMultipleChoiceField(Tag.objects.all(), required=False, label="Tags")
+    assignee = forms.ModelChoiceField(office_staff(), required=False, label="Assignee")
+    follow_up_on = forms.DateField(
+        required=False, label="Follow-up date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    CONTACT = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
+
+    def __init__(self, *args: object, lead: Lead, **kwargs: object) -> None:
+        if not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{k: getattr(lead, k) for k in self.CONTACT},
+                "summary": lead.summary,
+                "campaign": lead.campaign_id,
+                "business_unit": lead.business_unit_id,
+                "job_type": lead.job_type_id,
+                "priority": lead.priority,
+                "tags": [t.pk for t in lead.tags.all()],
+                "assignee": lead.assignee_id,
+                "follow_up_on": lead.follow_up_on,
+            }
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lead = lead
+        # Switched-off choices stay offered only when the lead already has them.
+        fields = self.fields
+        for name, model in (("campaign", Campaign), ("business_unit", BusinessUnit)):
+            field = fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = model.objects.filter(Q(active=True) | Q(pk=getattr(lead, f"{name}_id")))
+        assignee = fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = Employee.objects.filter(
+            Q(active=True, role__in=OFFICE_ROLES) | Q(pk=lead.assignee_id)
+        )
+        self.narrow_job_types()
+        job_type = fields["job_type"]
+        assert isinstance(job_type, forms.ModelChoiceField)
+        if lead.job_type_id:
+            job_type.queryset = JobType.objects.filter(pk__in=job_type.queryset) | JobType.objects.filter(
+                pk=lead.job_type_id
+            )
+
+    def changes(self) -> dict[str, object]:
+        d = self.cleaned_data
+        return {
+            **{k: d.get(k, "") for k in self.CONTACT},
+            "summary": d.get("summary", ""),
+            "campaign": d.get("campaign"),
+            "business_unit": d.get("business_unit"),
+            "job_type": d.get("job_type"),
+            "priority": d.get("priority"),
+            "assignee": d.get("assignee"),
+            "follow_up_on": d.get("follow_up_on"),
+        }

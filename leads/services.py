@@ -749,7 +749,14 @@ def lead_update(
         AuditEntry.record(actor=actor, entity="lead", entity_id=locked.pk, action="updated", changes=diff)
     if "customer" in diff and locked.customer is not None:
         _system(actor, locked, f"Linked to customer {locked.customer.name}")
+    edited = [EDIT_LABELS.get(k, k.replace("_", " ")) for k in diff if k not in ("customer", "location")]
+    if edited:
+        # The timeline says who changed what; the audit entry keeps the before and after.
+        _system(actor, locked, f"Changed {', '.join(edited)}")
     return locked
+
+
+EDIT_LABELS = {"name": "name", "follow_up_on": "follow-up date", "zip": "ZIP", "start": "planned start"}
 
 
 def _plain(value: Any) -> Any:

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matches/hx/", views.capture_matches_hx, name="lead_matches_hx"),
     path("job-types/hx/", views.job_type_options_hx, name="lead_job_types_hx"),
     path("<int:lead_id>/", views.lead_detail, name="lead_detail"),
+    path("<int:lead_id>/edit/", views.lead_edit, name="lead_edit"),
     path("<int:lead_id>/follow-up/", views.lead_follow_up_post, name="lead_follow_up"),
     path("<int:lead_id>/note/", views.lead_note_post, name="lead_note"),
     path("<int:lead_id>/notes/<int:activity_id>/pin/", views.lead_note_pin_post, name="lead_note_pin"),

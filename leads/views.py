@@ -40,6 +40,7 @@ from leads.forms import (
     DismissForm,
     FollowUpForm,
     JobLeadForm,
+    LeadEditForm,
     NoteForm,
     office_staff,
 )
@@ -517,6 +518,30 @@ def _post_and_back(request: HttpRequest, lead: Lead, action: Any, done: str) -> 
     else:
         messages.success(request, done)
     return redirect("lead_detail", lead_id=lead.pk)
+
+
+@login_required
+def lead_edit(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Correct an open lead: contact, summary, classification, assignee, follow-up date."""
+    a = _actor(request)
+    lead = _lead(a, lead_id)
+    if lead.status != Lead.Status.OPEN:
+        messages.error(request, f"Lead {lead.pk} is {lead.status}; only an open lead can be changed.")
+        return redirect("lead_detail", lead_id=lead.pk)
+    if request.method == "POST":
+        form = LeadEditForm(request.POST, lead=lead)
+        if form.is_valid():
+            try:
+                lead_update(actor=a, lead=lead, changes=form.changes(), tags=list(form.cleaned_data["tags"]))
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, f"Lead {lead.pk} saved.")
+                return redirect("lead_detail", lead_id=lead.pk)
+        status = 422
+    else:
+        form, status = LeadEditForm(lead=lead), 200
+    return render(request, "leads/edit.html", {"nav": "follow_up", "lead": lead, "form": form}, status=status)
 
 
 @login_required

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.api_auth import actor
 from accounts.models import Employee
 from accounts.roles import Perm
+from accounts.services import employee_set_available
 from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
@@ -33,6 +35,9 @@ class EmployeePatch(Schema):
     active: bool | None = None
     email: str | None = None
     phone: str | None = None
+    available: bool | None = Field(
+        None, description="Available / Away: a CSR may switch their own; managers and admins anyone's."
+    )
 
 
 class EmployeeOut(Schema):
@@ -42,6 +47,7 @@ class EmployeeOut(Schema):
     active: bool
     email: str
     phone: str
+    available: bool
 
 
 def _contact(data: dict[str, Any]) -> dict[str, Any]:
@@ -80,11 +86,23 @@ def create_employee(request: HttpRequest, payload: EmployeeIn) -> tuple[int, Emp
 
 @router.patch("/employees/{employee_id}", response=responses({200: EmployeeOut}))
 def update_employee(request: HttpRequest, employee_id: int, payload: EmployeePatch) -> Employee:
-    actor(request).require(Perm.SETTINGS)
+    """Change an employee (admin). ``available`` alone (the Away switch) is also
+    open to the employee themself and to managers."""
+    who = actor(request)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    available = changes.pop("available", None)
+    if changes or available is None:
+        who.require(Perm.SETTINGS)
+    else:
+        who.require_staff()
     employee = Employee.objects.filter(pk=employee_id).first()
     if employee is None:
         raise not_found(f"employee {employee_id}")
-    for name, value in _contact(payload.dict(exclude_unset=True, exclude_none=True)).items():
-        setattr(employee, name, value)
-    employee.save()
+    with transaction.atomic():
+        if changes:
+            for name, value in _contact(changes).items():
+                setattr(employee, name, value)
+            employee.save()
+        if available is not None:
+            employee = employee_set_available(actor=who, employee=employee, available=available)
     return employee

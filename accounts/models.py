@@ -32,6 +32,11 @@ class Employee(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     active = models.BooleanField(default=True)
+    # A CSR's Available / Away switch (the Calls screen): assignment rules with
+    # ``available_only`` and ringing skip someone Away.
+    available = models.BooleanField(default=True)
+    # When the switch last moved, so "Away for longer than N minutes" needs no history.
+    available_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

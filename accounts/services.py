@@ -8,10 +8,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.actor import Actor
 from accounts.models import ApiKey, Employee, Integration, Role
-from core.errors import FieldError, collect, conflict, invalid
+from accounts.roles import Perm
+from core.errors import FieldError, collect, conflict, forbidden, invalid
+from core.models import AuditEntry
 
 
 def role_check(role: str) -> str:
@@ -141,3 +145,29 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     """Stop a key from authenticating; revoking twice keeps the first time."""
     key.revoke()
     return key
+
+
+@transaction.atomic
+def employee_set_available(*, actor: Actor, employee: Employee, available: bool) -> Employee:
+    """A CSR's Available / Away switch. Anyone may flip their own; managers and
+    admins anyone's. Assignment rules with ``available_only`` (and ringing) skip
+    someone Away; ``available_changed_at`` says since when."""
+    me = actor.employee
+    if not (me is not None and me.pk == employee.pk and actor.role is not None) and not actor.can(
+        Perm.REPORTS
+    ):
+        raise forbidden("Only managers and admins may switch someone else between Available and Away.")
+    locked = Employee.objects.select_for_update().get(pk=employee.pk)
+    if locked.available != available:
+        locked.available = available
+        locked.available_changed_at = timezone.now()
+        locked.save(update_fields=["available", "available_changed_at"])
+        AuditEntry.record(
+            actor=actor,
+            entity="employee",
+            entity_id=locked.pk,
+            action="available" if available else "away",
+            changes={"available": available},
+        )
+    employee.available, employee.available_changed_at = locked.available, locked.available_changed_at
+    return locked

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,6 +34,7 @@ from bookings.services import (
 )
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
 from core.errors import DomainError, invalid
+from core.forms import worded
 from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Customer, Location
@@ -51,7 +53,7 @@ def _worker(request: HttpRequest) -> Actor:
 
 def _errors(exc: DomainError) -> dict[str, str]:
     """Field errors keyed for templates ("location.street" → "location_street")."""
-    return {e.field.replace(".", "_"): e.message for e in exc.errors}
+    return {e.field.replace(".", "_"): worded(e.field, e.message) for e in exc.errors}
 
 
 # --- the Bookings screen -----------------------------------------------------
@@ -261,7 +263,15 @@ def booking_convert_post(request: HttpRequest, booking_id: int) -> HttpResponse:
         ).lead
     except DomainError as exc:
         return _rerender(request, booking, exc)
-    messages.success(request, f"Booking {booking.pk} is now lead {lead.pk} on the Follow Up queue.")
+    messages.success(
+        request,
+        format_html(
+            'Booking {} is now <a href="{}">lead {}</a> on the Follow Up queue.',
+            booking.pk,
+            reverse("lead_detail", args=[lead.pk]),
+            lead.pk,
+        ),
+    )
     try:
         return redirect(reverse("lead_detail", args=[lead.pk]))
     except NoReverseMatch:

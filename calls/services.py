@@ -708,13 +708,18 @@ def calls_ringing() -> QuerySet[Call]:
     )
 
 
-def calls_follow_up_queue() -> QuerySet[Call]:
-    """The dashboard's Leads tab: abandoned-call leads and unbooked calls still to follow up."""
-    return (
-        Call.objects.awaiting_follow_up()
-        .select_related("campaign", "lead", "accepted_by", "customer")
-        .order_by("-follow_up_at", "-id")
-    )
+QUEUE_KINDS = {"abandoned": C.ABANDONED, "unbooked": C.UNBOOKED}
+
+
+def calls_follow_up_queue(*, kind: str | None = None) -> QuerySet[Call]:
+    """The dashboard's Leads tab: abandoned-call leads and unbooked calls still to
+    follow up; ``kind`` ("abandoned" or "unbooked") keeps one of the two."""
+    qs = Call.objects.awaiting_follow_up()
+    if kind:
+        if kind not in QUEUE_KINDS:
+            raise invalid("kind", f"must be one of {', '.join(QUEUE_KINDS)}")
+        qs = qs.filter(classification=QUEUE_KINDS[kind])
+    return qs.select_related("campaign", "lead", "accepted_by", "customer").order_by("-follow_up_at", "-id")
 
 
 def calls_filtered(

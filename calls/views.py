@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.actor import Actor, actor_from_request
@@ -25,6 +26,7 @@ from accounts.models import Employee
 from accounts.roles import Perm
 from calls.models import Call
 from calls.services import (
+    QUEUE_KINDS,
     LeadDetails,
     call_accept,
     call_back_attempt,
@@ -41,6 +43,7 @@ from calls.services import (
 )
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType
 from core.errors import DomainError, invalid
+from core.forms import worded
 from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Location
@@ -59,7 +62,7 @@ def _actor(request: HttpRequest, perm: Perm = Perm.WORK_LEADS) -> Actor:
 def _errors(exc: DomainError) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for e in exc.errors:
-        errors.setdefault(e.field, []).append(e.message)
+        errors.setdefault(e.field, []).append(worded(e.field, e.message))
     if not exc.errors:
         errors["form"] = [exc.detail]
     return errors
@@ -90,11 +93,16 @@ def booking_guide_for(
 ) -> BookingGuide | None:
     """The script for the reason the CSR picked.
 
-    Kept simple on purpose: a lead reason shows the active ``lead`` guide of
-    the call's business unit (the campaign's), else any active ``lead`` guide;
+    The reason's own guide when an admin chose one in Settings; otherwise a
+    lead reason shows the active ``lead`` guide of the call's business unit
+    (the campaign's), else any active ``lead`` guide;
     a reason that is not a lead shows the ``general`` guide. Recall and
     warranty guides belong to booking a recall or warranty job, not to a call.
     """
+    if reason is not None and reason.booking_guide_id is not None:
+        chosen = BookingGuide.objects.filter(pk=reason.booking_guide_id, active=True).first()
+        if chosen is not None:
+            return chosen
     kind = BookingGuide.Kind.LEAD if reason is None or reason.is_lead else BookingGuide.Kind.GENERAL
     guides = BookingGuide.objects.filter(kind=kind, active=True).order_by("name")
     if business_unit is not None:
@@ -260,9 +268,13 @@ def call_close_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _render_panel(request, call, status=exc.status, form=post, errors=_errors(exc))
-    message = f"Call closed ({result.call.get_classification_display()})."
+    message = format_html("Call closed ({}).", result.call.get_classification_display())
     if result.lead is not None:
-        message = f"Lead {result.lead.pk} captured; call closed."
+        message = format_html(
+            '<a href="{}">Lead {}</a> captured; call closed.',
+            reverse("lead_detail", args=[result.lead.pk]),
+            result.lead.pk,
+        )
     messages.success(request, message)
     return redirect(f"{reverse('call_detail', args=[call.pk])}")
 
@@ -278,7 +290,14 @@ def call_capture_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _render_panel(request, call, status=exc.status, form=request.POST, errors=_errors(exc))
-    messages.success(request, f"Lead {lead.pk} captured from the call.")
+    messages.success(
+        request,
+        format_html(
+            '<a href="{}">Lead {}</a> captured from the call.',
+            reverse("lead_detail", args=[lead.pk]),
+            lead.pk,
+        ),
+    )
     return redirect("call_detail", pk=call.pk)
 
 
@@ -316,7 +335,14 @@ def call_book_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _render_panel(request, call, status=exc.status, form=post, errors=_errors(exc))
-    messages.success(request, f"Job {job.number} booked; the call is booked.")
+    messages.success(
+        request,
+        format_html(
+            '<a href="{}">Job {}</a> booked; the call is booked.',
+            reverse("job_detail", args=[job.pk]),
+            job.number,
+        ),
+    )
     return redirect("call_detail", pk=call.pk)
 
 
@@ -337,7 +363,9 @@ def call_guide_hx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _queue_context(request: HttpRequest, errors: dict[int, str] | None = None) -> dict[str, Any]:
-    qs = calls_follow_up_queue()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in QUEUE_KINDS else ""
+    qs = calls_follow_up_queue(kind=kind or None)
     items, next_cursor = keyset_page(
         qs, order=("-follow_up_at", "-id"), cursor=request.GET.get("cursor") or None, limit=50
     )
@@ -345,7 +373,10 @@ def _queue_context(request: HttpRequest, errors: dict[int, str] | None = None) -
         "nav": "home",
         "items": items,
         "next_cursor": next_cursor,
-        "queue_count": qs.count(),
+        "kind": kind,
+        "kinds": [("", "All"), ("abandoned", "Abandoned-call leads"), ("unbooked", "Unbooked calls")],
+        "shown_count": (shown := qs.count()),
+        "queue_count": calls_follow_up_queue().count() if kind else shown,
         "dismiss_reasons": CallReason.objects.filter(active=True, is_lead=False),
         "row_errors": errors or {},
     }

@@ -164,11 +164,12 @@ class TrackingNumberAdmin(ReadOnlyAdmin):
 @admin.register(CallReason)
 class CallReasonAdmin(SettingsAdmin):
     form = NamedForm
-    list_display = ["name", "is_lead", "active"]
+    list_display = ["name", "is_lead", "booking_guide", "active"]
     list_editable = ["is_lead", "active"]
     list_filter = ["is_lead", "active"]
     search_fields = ["name"]
     ordering = ["-is_lead", "name"]
+    list_select_related = ["booking_guide"]
 
 
 @admin.register(Tag)

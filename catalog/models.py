@@ -108,6 +108,15 @@ class CallReason(models.Model):
         default=False, help_text="Only a reason marked as a lead lets a CSR capture a lead from a call."
     )
     active = models.BooleanField(default=True)
+    booking_guide = models.ForeignKey(
+        "BookingGuide",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_reasons",
+        help_text="The script the call panel shows when a CSR picks this reason "
+        "(else the lead guide of the campaign's business unit, or the general guide).",
+    )
 
     class Meta:
         ordering = ["-is_lead", "name"]

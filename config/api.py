@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.api import router as accounts_router
 from accounts.api_auth import KeyAuth, SessionActorAuth
+from assignment.api import router as assignment_router
 from bookings.api import router as bookings_router
 from calls.api import router as calls_router
 from catalog.api import router as catalog_router
@@ -133,6 +134,7 @@ for router in (
     leads_router,
     calls_router,
     bookings_router,
+    assignment_router,
     reports_router,
     notifications_router,
 ):

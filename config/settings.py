@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "leads",
     "calls",
     "bookings",
+    "assignment",
     "reports",
     "demo",
 ]
@@ -78,6 +79,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The site's display filters (phone, money, when, clock, day, elapsed) in every template.
+            "builtins": ["core.templatetags.leadline"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.api import api
 from jobs.views import today
@@ -7,6 +9,7 @@ from reports.views import dashboard
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("leadline/favicon.svg"), permanent=True)),
     path("settings/", admin.site.urls),
     # The dashboard is the home page (issue: "Dashboard (home)").
     path("", dashboard, name="home"),

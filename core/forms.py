@@ -16,6 +16,49 @@ from core.errors import DomainError
 _PREDICATES = ("is ", "are ", "must ", "may ", "cannot ", "does ", "has ")
 
 
+# Field names whose words are not just the name spelled out.
+_FIELD_WORDS = {
+    "call_reason_id": "Reason",
+    "reason_id": "Reason",
+    "dismiss_reason_id": "Reason",
+    "job_type_id": "Job type",
+    "business_unit_id": "Business unit",
+    "lead_setting_employee_id": "Lead setter",
+    "technician_id": "Technician",
+    "assignee_id": "Assignee",
+    "customer_id": "Customer",
+    "location_id": "Location",
+    "campaign_id": "Campaign",
+    "zip": "ZIP",
+    "follow_up_on": "Follow-up date",
+    "start": "Start",
+}
+
+
+def field_label(name: str) -> str:
+    """A service's field name in words: ``reason_id`` → "Reason",
+    ``contact.phone`` → "Phone", ``locations[0].zip`` → "Location 1 ZIP"."""
+    words: list[str] = []
+    for part in name.split("."):
+        base, _, index = part.partition("[")
+        if base in ("contact", "lead", "customer_details") and part == base:
+            continue
+        label = _FIELD_WORDS.get(base) or base.removesuffix("_id").replace("_", " ")
+        if index:
+            label = f"{label.removesuffix('s')} {int(index.rstrip(']')) + 1}"
+        if not words:
+            label = label[:1].upper() + label[1:]
+        elif base not in _FIELD_WORDS:
+            label = label.lower()
+        words.append(label)
+    return " ".join(words) or "This field"
+
+
+def worded(field: str, message: str) -> str:
+    """A service's refusal as one sentence that names the field in words."""
+    return field_message(field_label(field), message)
+
+
 def field_message(label: str, message: str) -> str:
     if message.startswith(_PREDICATES):
         return f"{label} {message}"
@@ -45,7 +88,7 @@ def add_domain_errors(
             label = form.fields[name].label or name.replace("_", " ").capitalize()
             form.add_error(name, field_message(str(label), err.message))
         else:
-            form.add_error(None, f"{err.field}: {err.message}")
+            form.add_error(None, worded(err.field, err.message))
     if not exc.errors:
         form.add_error(None, exc.detail)
 

@@ -316,6 +316,15 @@ CALL_REASONS = [
     ("Duplicate request", False),
 ]
 
+REASON_GUIDES = {
+    "New system quote": "New system quote",
+    "Repair request": "AC or heating repair",
+    "Maintenance / tune-up": "AC or heating repair",
+    "Plumbing service request": "Plumbing service call",
+    "Wrong number": "General inbound call",
+    "Billing question": "General inbound call",
+}
+
 TAGS = [
     "Comfort Club member",
     "Senior discount",
@@ -655,6 +664,11 @@ def _reference_data() -> Reference:
                 "business_unit": units[gspec.unit] if gspec.unit else None,
                 "job_type": job_types[gspec.job_type] if gspec.job_type else None,
             },
+        )
+    # Which script the call panel shows for a reason (Settings → Call reasons).
+    for reason_name, guide_name in REASON_GUIDES.items():
+        CallReason.objects.filter(name=reason_name, booking_guide__isnull=True).update(
+            booking_guide=BookingGuide.objects.filter(name=guide_name).first()
         )
     integrations = {
         slug: Integration.objects.get_or_create(

@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.actor import Actor, actor_from_request
@@ -94,7 +96,15 @@ def job_new(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 add_domain_errors(form, exc)
             else:
-                messages.success(request, f"Job #{job.number} booked for {job.customer.name}.")
+                messages.success(
+                    request,
+                    format_html(
+                        '<a href="{}">Job #{}</a> booked for {}.',
+                        reverse("job_detail", args=[job.pk]),
+                        job.number,
+                        job.customer.name,
+                    ),
+                )
                 return redirect("job_detail", job_id=job.pk)
         status = 422
     else:

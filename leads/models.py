@@ -1,10 +1,35 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from core.choices import Priority
 from customers.models import ContactInfo
+
+
+def sla_due_soon() -> timedelta:
+    return timedelta(minutes=getattr(settings, "LEADLINE_SLA_DUE_SOON_MINUTES", 15))
+
+
+def sla_status(lead: Lead, now: datetime | None = None) -> str:
+    """``none`` (no SLA), ``met`` / ``breached`` once answered (or closed), else
+    ``on_time``, ``due_soon`` (within LEADLINE_SLA_DUE_SOON_MINUTES) or ``breached``."""
+    due = lead.first_response_due_at
+    if due is None:
+        return "none"
+    answered = lead.first_response_at
+    if answered is None and lead.status != Lead.Status.OPEN:
+        # Closed without a response (dismissed, merged): the clock stopped then.
+        answered = lead.dismissed_at or lead.converted_at or lead.updated_at
+    if answered is not None:
+        return "met" if answered <= due else "breached"
+    now = now or timezone.now()
+    if now > due:
+        return "breached"
+    return "due_soon" if due - now <= sla_due_soon() else "on_time"
 
 
 class Lead(ContactInfo):
@@ -19,12 +44,31 @@ class Lead(ContactInfo):
         ABANDONED_CALL = "abandoned_call", "Abandoned call"
         JOB_GENERATED = "job_generated", "Job-generated"
 
+    class Channel(models.TextChoices):
+        # How the lead reached the company (assignment rules and SLA policies match on it).
+        CALL = "call", "Call"
+        TEXT = "text", "Text"
+        ONLINE = "online", "Online booking"
+        EMAIL = "email", "Email"
+        CHAT = "chat", "Chat"
+        PARTNER = "partner", "Partner"
+        PHONE = "phone", "Phone booking"
+        JOB = "job", "From a job"
+        API = "api", "Integration"
+        MANUAL = "manual", "Typed in"
+
+    class AssignedBy(models.TextChoices):
+        PERSON = "person", "A person"
+        RULE = "rule", "An assignment rule"
+        CALL = "call", "The CSR who took the call"
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CONVERTED = "converted", "Converted"
         DISMISSED = "dismissed", "Dismissed"
 
     type = models.CharField(max_length=20, choices=Type.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.MANUAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     summary = models.TextField(blank=True)
     campaign = models.ForeignKey(
@@ -90,8 +134,19 @@ class Lead(ContactInfo):
         "accounts.Integration", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
     updated_at = models.DateTimeField(auto_now=True)
-    # First follow-up or booking, kept for "speed to lead" without scanning timelines.
+    # First follow-up, call back, outgoing text or booking, kept for "speed to
+    # lead" without scanning timelines (``record_first_response``).
     first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_by = models.ForeignKey(
+        "accounts.Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set at capture by the first-response SLA policy that matched; None: no SLA.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    # When the breach was told (the worker's escalation), so it is told once.
+    sla_breach_notified_at = models.DateTimeField(null=True, blank=True)
+    # Who chose the assignee: a person, a rule, or the call the lead was captured on.
+    assigned_by = models.CharField(max_length=10, choices=AssignedBy.choices, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -102,6 +157,23 @@ class Lead(ContactInfo):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["open", "converted", "dismissed"]), name="lead_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    channel__in=[
+                        "call",
+                        "text",
+                        "online",
+                        "email",
+                        "chat",
+                        "partner",
+                        "phone",
+                        "job",
+                        "api",
+                        "manual",
+                    ]
+                ),
+                name="lead_channel_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(priority__in=[p.value for p in Priority]), name="lead_priority_valid"
@@ -149,6 +221,12 @@ class Lead(ContactInfo):
             # Matching a caller or sender to open leads.
             models.Index(fields=["phone", "status"]),
             models.Index(fields=["email", "status"]),
+            # The first-response clock: sorting the queue by it, and the worker's breach sweep.
+            models.Index(
+                fields=["status", "first_response_due_at", "id"],
+                condition=models.Q(first_response_at__isnull=True, first_response_due_at__isnull=False),
+                name="lead_awaiting_response",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +238,10 @@ class Lead(ContactInfo):
         if self.name:
             return self.name
         return self.customer.name if self.customer_id and self.customer else ""
+
+    @property
+    def sla_status(self) -> str:
+        return sla_status(self)
 
     @property
     def marker(self) -> str | None:

@@ -33,6 +33,10 @@ class LeadFilters(Schema):
     priority: PriorityName | None = None
     assignee_id: int | None = None
     without_customer: bool | None = None
+    # False: nobody has answered the lead yet (no follow-up, no call-back logged).
+    responded: bool | None = None
+    # False leaves out leads merged into another (the reports count each person once).
+    merged: bool | None = None
     follow_up_before: date | None = None
     follow_up_after: date | None = None
     created_after: date | None = None
@@ -84,6 +88,10 @@ def leads_filtered(qs: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
     qs = qs.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.without_customer is not None:
         qs = qs.filter(customer__isnull=f.without_customer)
+    if f.merged is not None:
+        qs = qs.filter(merged_into__isnull=not f.merged)
+    if f.responded is not None:
+        qs = qs.filter(first_response_at__isnull=not f.responded)
     if f.q.strip():
         qs = qs.filter(_search(f.q.strip()))
     return qs

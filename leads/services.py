@@ -29,6 +29,7 @@ from customers.services import NewCustomer, customer_location_for_job, customers
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
+from leads.hooks import CaptureContext, run_captured, run_prepare
 from leads.models import Lead, LeadActivity
 
 MATCH_LIMIT = 5
@@ -269,6 +270,7 @@ def lead_capture(
     start: datetime | None = None,
     confirm_without_location: bool = True,
     with_matches: bool = True,
+    channel: str = "",
 ) -> CaptureResult:
     """Capture a lead with whatever is known (DESIGN.md rules 1–3).
 
@@ -280,6 +282,11 @@ def lead_capture(
     without a location record?": once everything else is valid, a missing
     location is then a 422 with code ``location_unconfirmed`` (rule 3); the
     API accepts it and warns.
+
+    ``channel`` says how the lead arrived (``text`` from messaging, say); left
+    blank it follows from the source (booking, call, job, integration, typed).
+    The capture hooks (``leads.hooks``: assignment rules, the first-response
+    clock) run on every lead captured here.
     """
     _check_capture_permission(
         actor,
@@ -299,6 +306,8 @@ def lead_capture(
     )
     if type not in Lead.Type.values:
         raise invalid("type", f"must be one of {', '.join(Lead.Type.values)}")
+    if channel and channel not in Lead.Channel.values:
+        raise invalid("channel", f"must be one of {', '.join(Lead.Channel.values)}")
     cleaned = normalize_contact(contact)
 
     errors: list[FieldError] = []
@@ -355,8 +364,9 @@ def lead_capture(
         # The person is known: the lead shows their name wherever it is listed.
         cleaned["name"] = customer.name
 
-    lead = Lead.objects.create(
+    lead = Lead(
         type=type,
+        channel=channel or _channel_of(booking=booking, call=call, origin_job=origin_job, actor=actor),
         **cleaned,
         summary=summary.strip(),
         campaign=campaign,
@@ -377,11 +387,21 @@ def lead_capture(
         created_by=actor.employee,
         created_by_integration=actor.integration,
     )
+    if assignee is not None:
+        lead.assigned_by, lead.assigned_at = Lead.AssignedBy.PERSON, timezone.now()
+    context = CaptureContext(actor=actor, chosen_assignee_id=assignee.pk if assignee else None)
+    extra = run_prepare(lead, context)
+    lead.save(force_insert=True)
     if tags:
         lead.tags.set(tags)
     AuditEntry.record(
-        actor=actor, entity="lead", entity_id=lead.pk, action="captured", changes={"type": type}
+        actor=actor,
+        entity="lead",
+        entity_id=lead.pk,
+        action="captured",
+        changes={"type": type, "channel": lead.channel, **extra},
     )
+    run_captured(lead, context)
     # Matches show customers and other leads: only to those who may read them all.
     matches = (
         lead_matches(phone=cleaned["phone"], email=cleaned["email"], exclude_pk=lead.pk)
@@ -393,6 +413,18 @@ def lead_capture(
         warnings=capture_warnings(contact=cleaned, customer=customer, location=location),
         matches=matches,
     )
+
+
+def _channel_of(*, booking: Booking | None, call: Call | None, origin_job: Job | None, actor: Actor) -> str:
+    if booking is not None:
+        return booking.channel
+    if call is not None:
+        return Lead.Channel.CALL
+    if origin_job is not None:
+        return Lead.Channel.JOB
+    if actor.integration is not None:
+        return Lead.Channel.API
+    return Lead.Channel.MANUAL
 
 
 def lead_add_activity(
@@ -437,11 +469,28 @@ def _require_open(lead: Lead, doing: str) -> None:
         )
 
 
-def _first_response(lead: Lead) -> list[str]:
+def _first_response(lead: Lead, by: Employee | None = None) -> list[str]:
+    """Stamp the first response on a locked lead (its caller saves the fields returned)."""
     if lead.first_response_at is None:
         lead.first_response_at = timezone.now()
-        return ["first_response_at"]
+        lead.first_response_by = by
+        return ["first_response_at", "first_response_by"]
     return []
+
+
+def record_first_response(*, lead: Lead, at: datetime | None = None, by: Employee | None = None) -> bool:
+    """The lead was answered: a logged follow-up, a call back, an outgoing text
+    (messaging calls this) or a booking. Only the first one counts: it stops
+    the first-response clock and is the CSR's on the scorecard. One UPDATE,
+    safe under concurrency (the row already answered is left alone); returns
+    whether this was the first."""
+    at = at or timezone.now()
+    done = Lead.objects.filter(pk=lead.pk, first_response_at__isnull=True).update(
+        first_response_at=at, first_response_by=by, updated_at=timezone.now()
+    )
+    if done:
+        lead.first_response_at, lead.first_response_by = at, by
+    return bool(done)
 
 
 def _system(actor: Actor, lead: Lead, text: str) -> LeadActivity:
@@ -472,7 +521,7 @@ def lead_follow_up(
     collect(errors)
     locked = _locked(lead)
     _require_open(locked, "followed up")
-    fields = _first_response(locked)
+    fields = _first_response(locked, actor.employee)
     if next_follow_up_on is not None:
         locked.follow_up_on = next_follow_up_on
         fields.append("follow_up_on")
@@ -609,7 +658,13 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
     if assignee is not None and not assignee.active:
         raise invalid("assignee_id", f"employee '{assignee}' is inactive")
     pks = [lead.pk for lead in leads if lead.status == Lead.Status.OPEN]
-    Lead.objects.filter(pk__in=pks).update(assignee=assignee, updated_at=timezone.now())
+    now = timezone.now()
+    Lead.objects.filter(pk__in=pks).update(
+        assignee=assignee,
+        assigned_by=Lead.AssignedBy.PERSON if assignee else "",
+        assigned_at=now if assignee else None,
+        updated_at=now,
+    )
     label = assignee.name if assignee else "nobody"
     for pk in pks:
         AuditEntry.record(
@@ -617,7 +672,7 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
             entity="lead",
             entity_id=pk,
             action="assigned",
-            changes={"assignee": assignee.pk if assignee else None},
+            changes={"assignee": assignee.pk if assignee else None, "assigned_by": "person"},
         )
     LeadActivity.objects.bulk_create(
         [
@@ -738,8 +793,13 @@ def lead_update(
     before = {k: _plain(getattr(locked, k)) for k in EDITABLE}
     for k in EDITABLE:
         setattr(locked, k, merged[k])
-    locked.save()
     diff = {k: [before[k], _plain(merged[k])] for k in EDITABLE if before[k] != _plain(merged[k])}
+    if "assignee" in diff:
+        # Whoever edits the assignee is a person, whatever a rule chose before.
+        locked.assigned_by = Lead.AssignedBy.PERSON if locked.assignee_id else ""
+        locked.assigned_at = timezone.now() if locked.assignee_id else None
+        diff["assigned_by"] = ["", "person"]
+    locked.save()
     if tags is not None:
         old = sorted(t.name for t in locked.tags.all())
         locked.tags.set(tags)
@@ -894,7 +954,7 @@ def _convert(
     locked.converted_at = timezone.now()
     locked.customer, locked.location = customer, location
     locked.business_unit, locked.job_type = business_unit, job_type
-    _first_response(locked)
+    _first_response(locked, actor.employee)
     locked.save()
     AuditEntry.record(
         actor=actor, entity="lead", entity_id=locked.pk, action="converted", changes={"job": job.pk}

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
@@ -628,8 +629,17 @@ def lead_convert_page(request: HttpRequest, lead_id: int) -> HttpResponse:
             except DomainError as exc:
                 add_domain_errors(form, exc, ConvertForm.ALIASES)
             else:
-                messages.success(request, f"Booked job {job.number} from lead {lead.pk}.")
-                return redirect("lead_detail", lead_id=lead.pk)
+                messages.success(
+                    request,
+                    format_html(
+                        'Booked job {} from <a href="{}">lead {}</a>.',
+                        job.number,
+                        reverse("lead_detail", args=[lead.pk]),
+                        lead.pk,
+                    ),
+                )
+                # After converting, the CSR works the job.
+                return redirect("job_detail", job_id=job.pk)
     else:
         customer = lead.customer
         form = ConvertForm(
@@ -725,14 +735,26 @@ def _job_lead(request: HttpRequest, job_id: int, *, partial: bool) -> HttpRespon
                 target = reverse("job_detail", args=[job.pk])
                 if new_job is not None:
                     to = f", assigned to {new_job.technician.name}" if new_job.technician else ""
-                    booked = f"Booked job {new_job.number} from this job's lead {lead.pk}{to}."
-                    messages.success(request, booked)
                     if job_visible(a, new_job):
                         target = reverse("job_detail", args=[new_job.pk])
+                        booked = format_html(
+                            '<a href="{}">Job {}</a> booked from this job\'s lead {}{}.',
+                            target,
+                            new_job.number,
+                            lead.pk,
+                            to,
+                        )
+                    else:
+                        booked = format_html(
+                            "Booked job {} from this job's lead {}{}.", new_job.number, lead.pk, to
+                        )
+                    messages.success(request, booked)
                 else:
-                    messages.success(request, f"Lead {lead.pk} saved for follow-up.")
+                    saved = format_html("Lead {} saved for follow-up.", lead.pk)
                     if lead_visible(a, lead):
                         target = reverse("lead_detail", args=[lead.pk])
+                        saved = format_html('<a href="{}">Lead {}</a> saved for follow-up.', target, lead.pk)
+                    messages.success(request, saved)
                 if partial:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target

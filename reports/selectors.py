@@ -156,14 +156,16 @@ def preset_ranges(today: date | None = None) -> list[tuple[str, DateRange]]:
     return [
         ("Today", DateRange(today, today)),
         ("Last 7 days", DateRange(today - timedelta(days=6), today)),
+        ("Last 30 days", DateRange(today - timedelta(days=29), today)),
         ("This month", DateRange(today.replace(day=1), today)),
         ("Last 90 days", DateRange(today - timedelta(days=89), today)),
     ]
 
 
 def default_range(today: date | None = None) -> DateRange:
+    """What a report opens on: the last 30 days, today included (never an empty "today")."""
     today = today or timezone.localdate()
-    return DateRange(today.replace(day=1), today)
+    return DateRange(today - timedelta(days=29), today)
 
 
 def _money(value: Decimal | None) -> Decimal:

@@ -7,7 +7,7 @@ Decisions (the figures' definitions live once, in ``reports.selectors``):
   (CSRs, office, managers, admins); a technician sees a short page pointing
   at their jobs instead of a 403, because the dashboard becomes the home page.
 * Date ranges are inclusive local dates (``from``/``to``, ``YYYY-MM-DD``);
-  without them a report shows this month. Bad dates keep what was typed and
+  without them a report shows the last 30 days. Bad dates keep what was typed and
   name the field; ``format=csv`` downloads the report as CSV, the same
   columns as the API's.
 * Each dashboard figure links to the list it counts. The lists belong to
@@ -59,7 +59,7 @@ def _require_reports(request: HttpRequest) -> None:
 
 
 def _page_range(request: HttpRequest) -> tuple[DateRange | None, dict[str, Any]]:
-    """The range asked for (or this month), and the form's context with what was typed."""
+    """The range asked for (or the last 30 days), and the form's context with what was typed."""
     raw_from, raw_to = request.GET.get("from"), request.GET.get("to")
     form: dict[str, Any] = {"from": raw_from or "", "to": raw_to or "", "errors": {}}
     if raw_from is None and raw_to is None:
@@ -248,6 +248,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     _link(
                         "follow_up",
                         type=t,
+                        status="any",
+                        merged="false",
                         created_after=starts[w].isoformat(),
                         created_before=today.isoformat(),
                     ),
@@ -261,15 +263,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "label": label,
             "cells": [
-                (data.calls[w][value], _link("calls_list", classification=value, since=starts[w].isoformat()))
+                (
+                    data.calls[w][value],
+                    _link(
+                        "calls_list",
+                        classification=value,
+                        since=starts[w].isoformat(),
+                        until=today.isoformat(),
+                    ),
+                )
                 for w in selectors.WINDOWS
             ],
         }
         for value, label in Call.Classification.choices
     ]
-    awaiting_link = _link("dashboard_leads", type=Lead.Type.ABANDONED_CALL, status="open") or _link(
-        "follow_up", type=Lead.Type.ABANDONED_CALL, status="open"
-    )
+    # Each link opens the list whose row count is the figure (tested figure by figure).
+    awaiting_link = _link("follow_up", type=Lead.Type.ABANDONED_CALL, status="open", responded="false")
     context = {
         "nav": "home",
         "data": data,
@@ -277,8 +286,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "lead_totals": [sum(data.leads[w].values()) for w in selectors.WINDOWS],
         "call_rows": call_rows,
         "call_totals": [sum(data.calls[w].values()) for w in selectors.WINDOWS],
-        "booked_link": _link("calls_list", classification="booked", since=data.week_start.isoformat()),
-        "overdue_link": _link("follow_up", status="open", follow_up_before=today.isoformat()),
+        "booked_link": _link(
+            "calls_list", classification="booked", since=data.week_start.isoformat(), until=today.isoformat()
+        ),
+        # "Overdue" is due before today; the list's bound is inclusive.
+        "overdue_link": _link(
+            "follow_up", status="open", follow_up_before=(today - timedelta(days=1)).isoformat()
+        ),
         "awaiting_link": awaiting_link,
         "per_day_chart": _leads_chart(data.per_day, f"New leads per day, last {len(data.per_day)} days"),
         "can_reports": actor.can(Perm.REPORTS),

@@ -225,7 +225,7 @@ def test_it_captures_a_lead_from_a_call_to_an_unknown_number_with_the_picked_cam
         "confirm_without_location": "1",
     }
     r = client.post(f"/calls/{call.pk}/close/", form)
-    assert r.status_code == 422 and "a marketing lead needs its campaign" in r.content.decode()
+    assert r.status_code == 422 and "A marketing lead needs its campaign" in r.content.decode()
     assert 'value="Pat Doe"' in r.content.decode()
     # Already confirmed "without a location": fixing the campaign does not ask again.
     assert '<input type="hidden" name="confirm_without_location" value="1">' in r.content.decode()
@@ -252,3 +252,27 @@ def test_it_preselects_the_calls_campaign_and_lets_the_csr_change_it():
     )
     assert r.status_code == 302
     assert Lead.objects.get().campaign == other
+
+
+def test_it_shows_the_booking_guide_of_the_chosen_reason():
+    """The guide follows the reason picked: its own guide when Settings names one."""
+    general = BookingGuideFactory(name="General", kind="general", script="Who is calling?")
+    plumbing = BookingGuideFactory(name="Plumbing service call", script="Is water leaking now?")
+    lead_reason = CallReasonFactory(name="Plumbing service request", is_lead=True, booking_guide=plumbing)
+    billing = CallReasonFactory(name="Billing question", is_lead=False)
+    call = ring()
+    client, _ = client_for()
+    client.post(f"/calls/{call.pk}/accept/")
+    html = client.get(f"/calls/{call.pk}/guide/", {"call_reason_id": lead_reason.pk}).content.decode()
+    assert "Is water leaking now?" in html
+    html = client.get(f"/calls/{call.pk}/guide/", {"call_reason_id": billing.pk}).content.decode()
+    assert general.script in html and "Is water leaking now?" not in html
+
+
+def test_it_filters_the_leads_tab_by_kind():
+    abandoned = play_call(seconds=90)  # nobody answered: an abandoned-call lead on the tab
+    client, _ = client_for()
+    all_rows = client.get("/calls/queue/").context
+    only = client.get("/calls/queue/", {"kind": "unbooked"}).context
+    assert abandoned in all_rows["items"] and abandoned not in only["items"]
+    assert only["shown_count"] == len(only["items"]) and only["queue_count"] == len(all_rows["items"])

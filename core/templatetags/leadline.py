@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.phones import format_phone
 
@@ -45,3 +48,74 @@ _STATUS_CLASSES = {
 def status_class(status: str | None) -> str:
     """The badge colour of a job or invoice status (``<span class="badge {{ s|status_class }}">``)."""
     return _STATUS_CLASSES.get(status or "", "")
+
+
+# --- One way to write a time across the site -------------------------------------
+# A moment is "Dec 1, 2026 2:05 PM" (the year left out in the current year), a
+# time of day "2:05 PM", a day "Tue, Dec 1, 2026" and how long something lasted
+# "13 s", "4 min 05 s", "1 h 02 min". Every screen uses these filters.
+
+WHEN_FORMAT = "M j, g:i A"
+WHEN_YEAR_FORMAT = "M j, Y g:i A"
+CLOCK_FORMAT = "g:i A"
+DAY_FORMAT = "D, M j, Y"
+
+
+def _local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A moment: ``Dec 1, 2:05 PM`` this year, ``Nov 30, 2025 9:41 AM`` before."""
+    if not value:
+        return ""
+    local = _local(value)
+    fmt = WHEN_FORMAT if local.year == timezone.localdate().year else WHEN_YEAR_FORMAT
+    return date_format(local, fmt)
+
+
+@register.filter
+def clock(value: datetime | None) -> str:
+    """A time of day: ``2:05 PM``."""
+    if not value:
+        return ""
+    return date_format(_local(value), CLOCK_FORMAT)
+
+
+@register.filter
+def day(value: date | datetime | None) -> str:
+    """A day: ``Tue, Dec 1, 2026``."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value)
+    return date_format(value, DAY_FORMAT)
+
+
+def duration_words(seconds: float | int | None) -> str:
+    """How long: ``13 s``, ``4 min 05 s``, ``1 h 02 min`` (never ``0 minutes``)."""
+    if seconds is None:
+        return "—"
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+@register.filter
+def elapsed(value: datetime | None) -> str:
+    """How long ago ``value`` was, as a duration: ``ringing {{ rang_at|elapsed }}`` → ``ringing 13 s``."""
+    if not value:
+        return ""
+    return duration_words((timezone.now() - value).total_seconds())
+
+
+@register.filter
+def duration(value: int | float | None) -> str:
+    """A number of seconds as a duration: ``4 min 05 s``."""
+    return duration_words(value)

@@ -55,8 +55,11 @@ def test_it_converts_a_lead_with_a_new_customer_and_location(page, login):
     pick_business_unit(page, page, "HVAC Service")
     page.get_by_label("Job type").select_option(label="AC repair")
     page.get_by_role("button", name="Book job").click()
-    page.wait_for_url(f"**/leads/{lead.pk}/")
+    job_url = re.compile(r"/jobs/\d+/$")
+    page.wait_for_url(job_url)  # after converting, the CSR lands on the job
     assert "Booked job" in page.locator(".messages").inner_text()
+    page.locator(".messages").get_by_role("link", name=f"lead {lead.pk}").click()
+    page.wait_for_url(f"**/leads/{lead.pk}/")
     customer = Customer.objects.get()
     job = Job.objects.get()
     assert customer.name == "Dana Lee" and job.location.street == "12 Elm St" and job.job_type == jt
@@ -92,3 +95,30 @@ def test_it_books_from_the_job_screens_create_lead_flyout(page, login):
     lead = Lead.objects.get()
     assert lead.type == "job_generated" and lead.status == "converted" and lead.converted_job == new_job
     assert lead.lead_setting_employee == tech and lead.technician == installer
+
+
+def test_it_traps_focus_in_the_create_lead_flyout_and_closes_it_on_escape(page, login):
+    tech = make_employee(Role.TECHNICIAN, name="Tess Tech")
+    BusinessUnitFactory(name="HVAC Install")
+    origin = book_job(technician=tech)
+    login(tech.user.username)
+    page.goto(f"/jobs/{origin.pk}/")
+    opener = page.get_by_role("link", name="Lead", exact=True)
+    opener.focus()
+    page.keyboard.press("Enter")
+    flyout = page.get_by_role("dialog", name="Create lead")
+    flyout.wait_for()
+    # The flyout takes focus: the first field, not the page behind it.
+    page.wait_for_function("() => document.querySelector('[role=dialog]').contains(document.activeElement)")
+    assert page.evaluate("document.activeElement.tagName") in ("SELECT", "INPUT")
+    # Tab and Shift+Tab go round inside it, however many times.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.querySelector('[role=dialog]').contains(document.activeElement)")
+    for _ in range(5):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.querySelector('[role=dialog]').contains(document.activeElement)")
+    page.keyboard.press("Escape")
+    flyout.wait_for(state="detached")
+    # Focus goes back to the Lead button that opened it.
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Lead"

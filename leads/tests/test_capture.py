@@ -103,7 +103,9 @@ def test_it_lets_a_technician_set_leads_only_on_their_jobs():
 
 def test_it_keeps_the_capture_to_a_handful_of_queries(csr, django_assert_max_num_queries):
     campaign = CampaignFactory()
-    with django_assert_max_num_queries(6):
+    # INSERT lead and audit, two match lookups, savepoints; the capture hooks read the
+    # assignment rules and the SLA policies (none here; assignment/tests pins them in use).
+    with django_assert_max_num_queries(8):
         lead_capture(
             actor=csr, type="marketing", campaign=campaign, contact=Contact(name="Pat", phone="5128675309")
         )

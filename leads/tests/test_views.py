@@ -188,6 +188,12 @@ def test_it_converts_from_the_page_naming_what_is_missing(csr):
     assert r.status_code == 302
     lead.refresh_from_db()
     assert lead.status == "converted" and lead.converted_job.location.street == "1 Elm"
+    # After converting, the CSR lands on the new job, told which lead it came from (a link).
+    assert r["Location"] == f"/jobs/{lead.converted_job_id}/"
+    page = csr.get(r["Location"]).content.decode()
+    assert (
+        f'Booked job {lead.converted_job.number} from <a href="/leads/{lead.pk}/">lead {lead.pk}</a>.' in page
+    )
 
 
 def test_it_shows_the_job_flyout_only_to_whom_may_use_it():

@@ -75,10 +75,10 @@ def test_it_keeps_bad_dates_and_names_the_field():
     assert "report" not in response.context
 
 
-def test_it_defaults_to_this_month():
+def test_it_opens_on_the_last_30_days():
     response = client_for(Role.MANAGER).get("/reports/technician-leads/")
     today = timezone.localdate()
-    assert response.context["range"].start == today.replace(day=1)
+    assert response.context["range"].start == today - timedelta(days=29)
     assert response.context["range"].end == today
 
 

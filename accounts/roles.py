@@ -18,6 +18,7 @@ class Perm(StrEnum):
     REPORTS = "reports"
     EXCUSE_CALLS = "excuse_calls"
     SETTINGS = "settings"
+    OVERBOOK = "overbook"  # book into a full arrival window on purpose (admins; audited)
 
 
 _CSR = {

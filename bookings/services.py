@@ -188,6 +188,7 @@ def booking_accept(
     priority: str | None = None,
     start: datetime | None = None,
     technician: Employee | None = None,
+    overbook: bool = False,
 ) -> Job:
     """Book a job from a new booking, with the conversion rules of a lead
     (``customer_location_for_job``). Unless the CSR picks one, the person who
@@ -227,6 +228,7 @@ def booking_accept(
         technician=technician,
         campaign=locked.campaign,
         summary=locked.summary,
+        overbook=overbook,
     )
     locked.job = job
     _handled(locked, actor, Booking.Status.ACCEPTED)

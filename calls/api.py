@@ -203,6 +203,8 @@ class BookIn(Schema):
     start: datetime | None = None
     technician_id: int | None = None
     summary: str = Field("", max_length=5000)
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class BookOut(Schema):
@@ -361,6 +363,7 @@ def book_from_call(request: HttpRequest, call_id: int, payload: BookIn) -> dict[
         start=payload.start,
         technician=resolve(Employee, payload.technician_id, "technician_id"),
         summary=payload.summary,
+        overbook=payload.overbook,
     )
     return {"call": Call.objects.get(pk=call.pk), "job_id": job.pk}
 

@@ -511,6 +511,7 @@ def call_book_job(
     start: datetime | None = None,
     technician: Employee | None = None,
     summary: str = "",
+    overbook: bool = False,
 ) -> Job:
     """Book a job from a call: the job keeps the call's campaign and the call becomes ``booked``.
 
@@ -543,6 +544,7 @@ def call_book_job(
             start=start,
             technician=technician,
             summary=summary,
+            overbook=overbook,
         )
     else:
         job = job_book(
@@ -556,6 +558,7 @@ def call_book_job(
             technician=technician,
             campaign=locked.campaign,
             summary=summary,
+            overbook=overbook,
         )
     changed = ["customer", "location", "follow_up_resolved_at", "follow_up_resolution", "follow_up_note"]
     if not abandoned:

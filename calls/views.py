@@ -50,6 +50,7 @@ from customers.models import Location
 from leads.services import Contact
 
 CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
+SLA_SORT_ROWS = 100
 
 
 def _actor(request: HttpRequest, perm: Perm = Perm.WORK_LEADS) -> Actor:
@@ -366,10 +367,26 @@ def _queue_context(request: HttpRequest, errors: dict[int, str] | None = None) -
     kind = request.GET.get("kind", "")
     kind = kind if kind in QUEUE_KINDS else ""
     qs = calls_follow_up_queue(kind=kind or None)
-    items, next_cursor = keyset_page(
-        qs, order=("-follow_up_at", "-id"), cursor=request.GET.get("cursor") or None, limit=50
-    )
+    sort = "sla" if request.GET.get("sort") == "sla" else ""
+    if sort:
+        # The first-response clock: rows whose lead still awaits one, the latest first.
+        # At most the 100 most urgent, so no page links.
+        items: list[Call] = list(
+            qs.filter(lead__first_response_at__isnull=True, lead__first_response_due_at__isnull=False)
+            .select_related("lead__assignee")
+            .order_by("lead__first_response_due_at", "id")[:SLA_SORT_ROWS]
+        )
+        next_cursor = None
+    else:
+        items, next_cursor = keyset_page(
+            qs.select_related("lead__assignee"),
+            order=("-follow_up_at", "-id"),
+            cursor=request.GET.get("cursor") or None,
+            limit=50,
+        )
     return {
+        "sort": sort,
+        "now": timezone.now(),
         "nav": "home",
         "items": items,
         "next_cursor": next_cursor,

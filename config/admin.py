@@ -32,8 +32,13 @@ GROUPS: list[tuple[str, str, list[str]]] = [
             "catalog.Tag",
         ],
     ),
-    ("Calls & booking", "calls-booking", ["catalog.CallReason", "catalog.BookingGuide"]),
+    (
+        "Calls & booking",
+        "calls-booking",
+        ["catalog.CallReason", "catalog.BookingGuide", "scheduling.ArrivalWindow"],
+    ),
     ("People", "people", ["accounts.Employee"]),
+    ("Assignment and SLAs", "assignment", ["assignment.AssignmentRule", "assignment.SlaPolicy"]),
     ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
     (
         "Records (read-only)",

@@ -28,6 +28,7 @@ from jobs.api import router as jobs_router
 from leads.api import router as leads_router
 from notifications.api import router as notifications_router
 from reports.api import router as reports_router
+from scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="Leadline API",
@@ -128,6 +129,7 @@ def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespons
 for router in (
     catalog_router,
     hours_router,
+    scheduling_router,
     accounts_router,
     customers_router,
     jobs_router,

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "catalog",
     "hours",
+    "scheduling",
     "customers",
     "jobs",
     "leads",

@@ -41,6 +41,8 @@ class JobIn(Schema):
     tags: list[int] = []
     recall_for_id: int | None = None
     warranty_for_id: int | None = None
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class InvoiceLineOut(Schema):
@@ -126,6 +128,8 @@ class BookFromContactIn(Schema):
     priority: PriorityName | None = None
     start: datetime | None = None
     technician_id: int | None = None
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
     def booking_kwargs(self) -> dict[str, Any]:
         """The references resolved (422 naming the field when unknown or inactive),
@@ -140,6 +144,7 @@ class BookFromContactIn(Schema):
             "priority": self.priority,
             "start": self.start,
             "technician": resolve(Employee, self.technician_id, "technician_id"),
+            "overbook": self.overbook,
         }
 
 
@@ -167,6 +172,8 @@ class JobPatch(Schema):
     priority: PriorityName | None = None
     summary: str | None = Field(None, max_length=5000)
     tags: list[int] | None = None
+    # Admins only: move the job into a full arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class InvoiceStatusIn(Schema):
@@ -214,11 +221,16 @@ def book_from_payload(a: Actor, payload: JobIn) -> Job:
         tags=resolve_many(Tag, payload.tags, "tags"),
         recall_for=resolve(Job, payload.recall_for_id, "recall_for_id"),
         warranty_for=resolve(Job, payload.warranty_for_id, "warranty_for_id"),
+        overbook=payload.overbook,
     )
 
 
 @router.post("/jobs", response=responses({201: JobOut}))
 def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Job]:
+    """Book a job with its invoice. A ``start`` inside a business unit's arrival window takes
+    one place there; a full (or closed) window is a 409 ``window_full`` whose body also carries
+    ``window`` and ``next_open`` (the next windows with a place left). ``overbook: true`` (admins
+    only, audited) books it anyway."""
     a = actor(request)
     a.require(Perm.BOOK_JOBS)
     job = book_from_payload(a, payload)
@@ -291,7 +303,8 @@ def set_invoice_status(request: HttpRequest, job_id: int, payload: InvoiceStatus
 def patch_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Job:
     """Reschedule, reassign the technician, change business unit, job type,
     priority, summary or tags: office and up (not technicians), with the rules of
-    booking; 409 ``job_closed`` for a completed or canceled job; audited."""
+    booking; 409 ``job_closed`` for a completed or canceled job; a new start moves its
+    arrival-window place (409 ``window_full`` when the new window is full); audited."""
     job = _job(request, job_id)
     a = actor(request)
     a.require(Perm.MANAGE_JOBS)
@@ -311,5 +324,5 @@ def patch_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Job:
     if "summary" in changes and changes["summary"] is None:
         changes["summary"] = ""
     tags = resolve_many(Tag, given["tags"], "tags") if given.get("tags") is not None else None
-    job_update(actor=a, job=job, changes=changes, tags=tags)
+    job_update(actor=a, job=job, changes=changes, tags=tags, overbook=payload.overbook)
     return jobs_with_details().get(pk=job.pk)

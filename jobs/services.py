@@ -18,6 +18,7 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from customers.models import Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
+from scheduling.services import place_move, place_release, place_take
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Job.Status.SCHEDULED: {Job.Status.DISPATCHED, Job.Status.WORKING, Job.Status.CANCELED},
@@ -68,9 +69,13 @@ def job_book(
     recall_for: Job | None = None,
     warranty_for: Job | None = None,
     lead_setting_employee: Employee | None = None,
+    overbook: bool = False,
 ) -> Job:
     """Book a job and its invoice together: every job has an invoice, a free
-    estimate included ($0.00)."""
+    estimate included ($0.00). Every way of booking a job comes here, so this
+    is where the job takes its place in the arrival window its start falls in
+    (``scheduling.services.place_take``, in this transaction): a full window
+    is a 409 ``window_full`` unless an admin overbooks on purpose."""
     if customer is None:
         raise invalid("customer_id", "a job needs a customer", code="customer_required")
     if location is None:
@@ -104,6 +109,7 @@ def job_book(
         warranty_for=warranty_for,
         created_by=actor.employee,
     )
+    place_take(actor=actor, job_id=job.pk, business_unit_id=business_unit.pk, start=start, overbook=overbook)
     if tags:
         job.tags.set(tags)
     invoice = Invoice.objects.create(job=job)
@@ -139,6 +145,14 @@ def job_set_status(*, actor: Actor, job: Job, status: str) -> Job:
             field_name="status",
         )
     before = locked.status
+    if status == Job.Status.CANCELED:
+        # A cancelled job gives its arrival-window place back ...
+        place_release(job_id=locked.pk)
+    elif before == Job.Status.CANCELED:
+        # ... and takes one again when it is brought back (409 if the window filled meanwhile).
+        place_take(
+            actor=actor, job_id=locked.pk, business_unit_id=locked.business_unit_id, start=locked.start
+        )
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     AuditEntry.record(
@@ -225,11 +239,18 @@ def _label(value: Any) -> Any:
 
 @transaction.atomic
 def job_update(
-    *, actor: Actor, job: Job, changes: Mapping[str, Any], tags: Sequence[Tag] | None = None
+    *,
+    actor: Actor,
+    job: Job,
+    changes: Mapping[str, Any],
+    tags: Sequence[Tag] | None = None,
+    overbook: bool = False,
 ) -> Job:
     """Reschedule, reassign or reclassify a booked job, with the rules of booking it
     (the job type belongs to the business unit, the technician is an active
-    technician). Office and up; a completed or canceled job is history."""
+    technician). Office and up; a completed or canceled job is history. A new
+    start or business unit moves the job's arrival-window place (409
+    ``window_full`` when the new window is full, unless an admin overbooks)."""
     actor.require(Perm.MANAGE_JOBS)
     unknown = set(changes) - set(JOB_EDITABLE)
     if unknown:
@@ -257,6 +278,14 @@ def job_update(
         for k in JOB_EDITABLE
         if getattr(locked, k) != merged[k]
     }
+    if "start" in diff or "business_unit" in diff:
+        place_move(
+            actor=actor,
+            job_id=locked.pk,
+            business_unit_id=merged["business_unit"].pk,
+            start=merged["start"],
+            overbook=overbook,
+        )
     for k in JOB_EDITABLE:
         setattr(locked, k, merged[k])
     if tags is not None:

@@ -27,7 +27,7 @@ from customers.models import Customer, Location
 from jobs.api import BookedOut, BookFromContactIn, JobOut, job_visible, jobs_with_details
 from jobs.models import Job
 from leads.models import Lead, LeadActivity
-from leads.selectors import QUEUE_ORDER, LeadFilters, LeadType, leads_filtered, leads_for
+from leads.selectors import LeadChannel, LeadFilters, LeadType, leads_filtered, leads_for, queue_order
 from leads.services import (
     CaptureResult,
     Contact,
@@ -96,10 +96,18 @@ class LeadOut(Schema):
     priority: PriorityName
     tags: list[int]
     assignee_id: int | None
+    assigned_by: Literal["", "person", "rule", "call"] = Field(
+        "",
+        description="Who chose the assignee: a person, an assignment rule, or the call it was captured on.",
+    )
+    channel: LeadChannel
     follow_up_on: date
     created_at: datetime
     created_by_id: int | None
     first_response_at: datetime | None
+    first_response_by_id: int | None
+    first_response_due_at: datetime | None
+    sla_status: Literal["none", "on_time", "due_soon", "breached", "met"]
     converted_job_id: int | None
     converted_at: datetime | None
     dismiss_reason_id: int | None
@@ -222,6 +230,8 @@ class JobLeadIn(Schema):
     summary: str = ""
     tags: list[int] = []
     book: bool = False
+    # Admins only: book into a full (or closed) arrival window on purpose; audited.
+    overbook: bool = False
 
 
 class JobLeadOut(Schema):
@@ -332,8 +342,10 @@ def list_leads(
     cursor: CURSOR = "",
     limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    qs = leads_filtered(leads_for(actor(request)), filters).prefetch_related("tags")
-    items, next_cursor = keyset_page(qs, order=QUEUE_ORDER, cursor=cursor, limit=limit)
+    qs, order = queue_order(
+        leads_filtered(leads_for(actor(request)), filters).prefetch_related("tags"), filters
+    )
+    items, next_cursor = keyset_page(qs, order=order, cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -445,6 +457,7 @@ def create_job_lead(request: HttpRequest, job_id: int, payload: JobLeadIn) -> tu
         summary=payload.summary,
         tags=resolve_many(Tag, payload.tags, "tags"),
         book=payload.book,
+        overbook=payload.overbook,
     )
     return 201, {
         "lead": _lead(a, lead.pk),

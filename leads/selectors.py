@@ -19,9 +19,12 @@ from leads.models import Lead
 
 LeadType = Literal["marketing", "abandoned_call", "job_generated"]
 LeadStatus = Literal["open", "converted", "dismissed"]
+LeadChannel = Literal["call", "text", "online", "email", "chat", "partner", "phone", "job", "api", "manual"]
 
 # Overdue first, then by follow-up date: ascending dates do both at once.
 QUEUE_ORDER = ("follow_up_on", "id")
+# The first-response clock: the leads still waiting for one, the soonest due (most late) first.
+SLA_ORDER = ("first_response_due_at", "id")
 
 
 class LeadFilters(Schema):
@@ -42,6 +45,8 @@ class LeadFilters(Schema):
     created_after: date | None = None
     created_before: date | None = None
     q: str = ""
+    # "sla": only leads still awaiting a first response under an SLA, by due time (the clock).
+    sort: Literal["follow_up", "sla"] = "follow_up"
 
 
 def leads_for(actor: Actor) -> QuerySet[Lead]:
@@ -102,3 +107,12 @@ def queue_rows(qs: QuerySet[Lead]) -> QuerySet[Lead]:
     return qs.select_related(
         "campaign", "business_unit", "job_type", "assignee", "customer", "location", "lead_setting_employee"
     ).prefetch_related("tags")
+
+
+def queue_order(qs: QuerySet[Lead], filters: LeadFilters) -> tuple[QuerySet[Lead], tuple[str, ...]]:
+    """The queue in the order asked for: by follow-up date, or by the first-response
+    clock (only leads still waiting for a first response have one)."""
+    if filters.sort == "sla":
+        awaiting = qs.filter(first_response_at__isnull=True, first_response_due_at__isnull=False)
+        return awaiting, SLA_ORDER
+    return qs, QUEUE_ORDER

@@ -905,6 +905,7 @@ def _convert(
     start: datetime | None,
     technician: Employee | None,
     summary: str = "",
+    overbook: bool = False,
 ) -> Job:
     locked = _locked(lead)
     _require_open(locked, "converted")
@@ -948,6 +949,7 @@ def _convert(
         summary=summary.strip() or locked.summary,
         tags=list(locked.tags.all()),
         lead_setting_employee=locked.lead_setting_employee,
+        overbook=overbook,
     )
     locked.status = Lead.Status.CONVERTED
     locked.converted_job = job
@@ -982,6 +984,7 @@ def lead_convert(
     start: datetime | None = None,
     technician: Employee | None = None,
     summary: str = "",
+    overbook: bool = False,
 ) -> Job:
     """Book the lead's job (with its invoice) and mark the lead converted, once.
 
@@ -1005,6 +1008,7 @@ def lead_convert(
         start=start,
         technician=technician,
         summary=summary,
+        overbook=overbook,
     )
 
 
@@ -1042,6 +1046,7 @@ def lead_capture_from_job(
     summary: str = "",
     tags: Sequence[Tag] = (),
     book: bool = False,
+    overbook: bool = False,
 ) -> tuple[Lead, Job | None]:
     """A job-generated lead for the job's customer and location. **Book**
     books the new job now (crediting the lead setter) and marks the lead
@@ -1087,5 +1092,6 @@ def lead_capture_from_job(
         priority=None,
         start=None,
         technician=None,
+        overbook=overbook,
     )
     return lead, new_job

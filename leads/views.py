@@ -46,7 +46,7 @@ from leads.forms import (
     office_staff,
 )
 from leads.models import Lead, LeadActivity
-from leads.selectors import QUEUE_ORDER, LeadFilters, leads_filtered, leads_for, queue_rows
+from leads.selectors import LeadFilters, leads_filtered, leads_for, queue_order, queue_rows
 from leads.services import (
     LOCATION_UNCONFIRMED,
     Contact,
@@ -137,11 +137,11 @@ def _filters(request: HttpRequest) -> tuple[LeadFilters, list[str]]:
 def follow_up(request: HttpRequest) -> HttpResponse:
     a = _actor(request)
     filters, problems = _filters(request)
-    qs = queue_rows(leads_filtered(_readable(a), filters))
+    qs, order = queue_order(queue_rows(leads_filtered(_readable(a), filters)), filters)
     try:
-        rows, next_cursor = keyset_page(qs, order=QUEUE_ORDER, cursor=request.GET.get("cursor"), limit=50)
+        rows, next_cursor = keyset_page(qs, order=order, cursor=request.GET.get("cursor"), limit=50)
     except DomainError:
-        rows, next_cursor = keyset_page(qs, order=QUEUE_ORDER, cursor=None, limit=50)
+        rows, next_cursor = keyset_page(qs, order=order, cursor=None, limit=50)
         problems.append("That page link has expired; showing the first page.")
     query = {k: v for k, v in request.GET.items() if v != "" and k != "cursor"}
     context = {
@@ -154,7 +154,10 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         "first_url": f"?{urlencode(query)}" if request.GET.get("cursor") else None,
         "export_url": f"{reverse('follow_up_export')}?{urlencode(query)}",
         "here": request.get_full_path(),
-        "filtered": bool(query),
+        "filtered": bool({k for k in query if k != "sort"}),
+        "sort_sla_url": f"?{urlencode({**query, 'sort': 'sla'})}",
+        "sort_follow_up_url": f"?{urlencode({k: v for k, v in query.items() if k != 'sort'})}",
+        "now": timezone.now(),
         **_choices(),
     }
     return render(request, "leads/follow_up.html", context)
@@ -199,6 +202,10 @@ CSV_COLUMNS = [
     "follow_up_on",
     "created_at",
     "summary",
+    "channel",
+    "first_response_due_at",
+    "first_response_at",
+    "sla_status",
 ]
 
 
@@ -226,6 +233,10 @@ def _csv_rows(qs: QuerySet[Lead]) -> Iterator[list[Any]]:
             lead.follow_up_on.isoformat(),
             lead.created_at.isoformat(),
             lead.summary,
+            lead.channel,
+            lead.first_response_due_at.isoformat() if lead.first_response_due_at else "",
+            lead.first_response_at.isoformat() if lead.first_response_at else "",
+            lead.sla_status,
         ]
 
 
@@ -234,11 +245,8 @@ def follow_up_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered queue as CSV, streamed so a large export never sits in memory."""
     a = _actor(request)
     filters, _ = _filters(request)
-    qs = (
-        leads_filtered(_readable(a), filters)
-        .select_related("campaign", "business_unit", "job_type", "assignee")
-        .order_by(*QUEUE_ORDER)
-    )
+    qs, order = queue_order(leads_filtered(_readable(a), filters), filters)
+    qs = qs.select_related("campaign", "business_unit", "job_type", "assignee").order_by(*order)
     return csv_streaming_response(filename="leads.csv", columns=CSV_COLUMNS, rows=_csv_rows(qs))
 
 

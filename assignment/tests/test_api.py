@@ -114,3 +114,35 @@ def test_it_switches_an_employee_away_and_back(api_as, admin_api):
     manager = api_as(Role.MANAGER)
     assert manager.patch(f"/employees/{other.pk}", {"available": False}).json()["available"] is False
     assert admin_api.patch(f"/employees/{me.pk}", {"available": True}).json()["available"] is True
+
+
+def test_it_edits_rules_in_settings():
+    from django.test import Client
+
+    from accounts.tests.factories import EmployeeFactory
+
+    admin_employee = EmployeeFactory(role=Role.ADMIN)
+    c = Client()
+    c.force_login(admin_employee.user)
+    a, b = csrs(2)
+    form = {
+        "name": "Web",
+        "active": "on",
+        "position": "0",
+        "strategy": "round_robin",
+        "channels": ["online"],
+        "zips": "787, 786",
+        "employees": f"{b.pk}, {a.pk}",
+    }
+    r = c.post("/settings/assignment/assignmentrule/add/", form)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    rule = AssignmentRule.objects.get()
+    assert rule.channels == ["online"] and rule.zip_prefixes == ["787", "786"]
+    assert rule.employee_ids == [b.pk, a.pk]
+    bad = c.post("/settings/assignment/assignmentrule/add/", {**form, "zips": "7a", "employees": "999999"})
+    assert bad.status_code == 200 and AssignmentRule.objects.count() == 1
+    assert "must be 1 to 5 digits" in bad.content.decode()
+    p = c.post("/settings/assignment/slapolicy/add/", {"name": "Any", "active": "on", "minutes": "20"})
+    assert p.status_code == 302 and SlaPolicy.objects.get().minutes == 20
+    assert c.get("/settings/").status_code == 200
+    assert "Assignment and SLAs" in c.get("/settings/").content.decode()

@@ -63,7 +63,14 @@ def test_it_shows_settings_to_an_admin_without_the_staff_flag(admin_client_):
     body = r.content.decode()
     assert "Leadline Settings" in r.context["site_header"]
     groups = [g["name"] for g in r.context["app_list"]]
-    assert groups == ["Company", "Calls & booking", "People", "Integrations", "Records (read-only)"]
+    assert groups == [
+        "Company",
+        "Calls & booking",
+        "People",
+        "Assignment and SLAs",
+        "Integrations",
+        "Records (read-only)",
+    ]
     company = [m["object_name"] for m in r.context["app_list"][0]["models"]]
     assert company == ["BusinessUnit", "JobType", "Campaign", "TrackingNumber", "Tag"]
     assert "Back to Leadline" in body
@@ -118,7 +125,11 @@ def test_it_refuses_a_csr_posting_a_call_reason():
 def test_it_opens_a_group_page(admin_client_):
     r = admin_client_.get("/settings/group/calls-booking/")
     assert r.status_code == 200
-    assert [m["object_name"] for m in r.context["app_list"][0]["models"]] == ["CallReason", "BookingGuide"]
+    assert [m["object_name"] for m in r.context["app_list"][0]["models"]] == [
+        "CallReason",
+        "BookingGuide",
+        "ArrivalWindow",
+    ]
     assert admin_client_.get("/settings/group/nothing/").status_code == 404
 
 

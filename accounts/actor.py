@@ -18,6 +18,9 @@ class Actor:
     integration: Integration | None = None
     # A superuser without an employee record still administers the system.
     superuser: bool = False
+    # The system acting on an integration's behalf (an abandoned call's lead,
+    # matched to a customer by us, not by the integration): never from a request.
+    system: bool = False
 
     @property
     def role(self) -> str | None:

@@ -14,7 +14,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.phones import normalize_email, normalize_phone
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 
 router = Router(tags=["Reference data"])
 
@@ -63,8 +63,8 @@ def list_employees(
     request: HttpRequest,
     role: RoleName | None = None,
     active: bool | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     actor(request).require_staff()
     qs = Employee.objects.all()

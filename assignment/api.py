@@ -17,7 +17,7 @@ from assignment.services import (
 )
 from core.api import responses
 from core.pagination import keyset_page
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 
 router = Router(tags=["Assignment and SLAs"])
 
@@ -80,7 +80,7 @@ def _flat(payload: RuleIn | RulePatch, *, partial: bool) -> dict[str, Any]:
 
 
 @router.get("/assignment-rules", response=responses({200: Page[RuleOut]}))
-def list_rules(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
+def list_rules(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT) -> dict[str, Any]:
     """The rules in the order they are tried (admin)."""
     actor(request).require(Perm.SETTINGS)
     items, next_cursor = keyset_page(
@@ -131,9 +131,7 @@ class PolicyOut(Schema):
 
 
 @router.get("/sla-policies", response=responses({200: Page[PolicyOut]}))
-def list_policies(
-    request: HttpRequest, cursor: str | None = None, limit: int | None = None
-) -> dict[str, Any]:
+def list_policies(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT) -> dict[str, Any]:
     """First-response targets (any staff may read them; admins change them)."""
     actor(request).require_staff()
     items, next_cursor = keyset_page(SlaPolicy.objects.all(), order=("id",), cursor=cursor, limit=limit)

@@ -26,7 +26,7 @@ from core.api import ErrorOut, responses
 from core.errors import DomainError, forbidden, not_found
 from core.pagination import keyset_page
 from core.refs import resolve
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
 from customers.api import ContactIn, ContactOut
 from jobs.api import BookedOut, BookFromContactIn, jobs_with_details
 from leads.services import Contact
@@ -231,8 +231,8 @@ def list_bookings(
     request: HttpRequest,
     status: StatusName | None = None,
     channel: ChannelName | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     a = actor(request)
     qs = _bookings()
@@ -245,7 +245,9 @@ def list_bookings(
     if channel is not None:
         qs = qs.filter(channel=channel)
     items, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=cursor, limit=limit)
-    bookings_mark_matches(items)
+    if a.integration is None:
+        # An integration is not told whether a phone or email belongs to a customer.
+        bookings_mark_matches(items)
     return {"items": items, "next_cursor": next_cursor}
 
 

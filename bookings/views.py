@@ -207,9 +207,11 @@ def _parse_start(raw: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return timezone.make_aware(datetime.fromisoformat(raw))
+        parsed = datetime.fromisoformat(raw)
     except ValueError:
         raise invalid("start", "is not a date and time") from None
+    # An offset is read as given; a bare date and time is the office's.
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
 def _rerender(request: HttpRequest, booking: Booking, exc: DomainError) -> HttpResponse:

@@ -39,7 +39,7 @@ from core.errors import DomainError, FieldError, invalid, not_found
 from core.pagination import keyset_page
 from core.phones import normalize_phone
 from core.refs import resolve, resolve_many
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, ISO_DATETIME, LIMIT, Page, PriorityName
 from customers.api import ContactIn
 from customers.models import Customer, Location
 from leads.services import Contact
@@ -100,8 +100,24 @@ class CallOut(Schema):
         return reverse("call_recording", args=[obj.pk]) if obj.recording_url else ""
 
 
+class ProviderCallOut(CallOut):
+    """A call as its provider is told about it: the customer we matched the
+    caller to is ours, not the provider's (an integration reads nothing)."""
+
+    customer_id: int | None = Field(None, description="Always null for the provider.")
+    location_id: int | None = Field(None, description="Always null for the provider.")
+
+    @staticmethod
+    def resolve_customer_id(obj: Call) -> None:
+        return None
+
+    @staticmethod
+    def resolve_location_id(obj: Call) -> None:
+        return None
+
+
 class CallEventOut(Schema):
-    call: CallOut
+    call: ProviderCallOut
 
 
 class MatchCustomerOut(Schema):
@@ -254,10 +270,10 @@ def list_calls(
     agent_id: int | None = None,
     min_duration: int | None = None,
     number: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    since: ISO_DATETIME | None = None,
+    until: ISO_DATETIME | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     actor(request).require(Perm.WORK_LEADS)
     qs = calls_filtered(

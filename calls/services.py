@@ -315,7 +315,7 @@ def _abandoned_lead(call: Call) -> None:
     abandoned-call lead adds to that lead's timeline and moves the lead's
     queue row to the top, instead of making a second lead.
     """
-    system = Actor(integration=call.provider)
+    system = Actor(integration=call.provider, system=True)
     existing = (
         Lead.objects.filter(type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, phone=call.from_number)
         .order_by("-created_at", "-id")

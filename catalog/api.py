@@ -16,7 +16,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
 
 router = Router(tags=["Reference data"])
 
@@ -71,7 +71,7 @@ class BusinessUnitOut(Schema):
 
 @router.get("/business-units", response=responses({200: Page[BusinessUnitOut]}))
 def list_business_units(
-    request: HttpRequest, active: bool | None = None, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, active: bool | None = None, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     _read(request)
     qs = BusinessUnit.objects.all()
@@ -136,8 +136,8 @@ def list_job_types(
     request: HttpRequest,
     business_unit_id: int | None = None,
     active: bool | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     _read(request)
     qs = JobType.objects.prefetch_related("business_units")
@@ -238,7 +238,7 @@ def _campaigns() -> QuerySet[Campaign]:
 
 @router.get("/campaigns", response=responses({200: Page[CampaignOut]}))
 def list_campaigns(
-    request: HttpRequest, active: bool | None = None, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, active: bool | None = None, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     _read(request)
     qs = _campaigns()
@@ -309,8 +309,8 @@ def list_call_reasons(
     request: HttpRequest,
     is_lead: bool | None = None,
     active: bool | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     _read(request)
     qs = CallReason.objects.all()
@@ -353,7 +353,7 @@ class TagOut(Schema):
 
 
 @router.get("/tags", response=responses({200: Page[TagOut]}))
-def list_tags(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
+def list_tags(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT) -> dict[str, Any]:
     _read(request)
     return _page(Tag.objects.all(), cursor, limit)
 
@@ -416,7 +416,7 @@ def _guide_refs(guide: BookingGuide, data: dict[str, Any]) -> None:
 
 @router.get("/booking-guides", response=responses({200: Page[BookingGuideOut]}))
 def list_booking_guides(
-    request: HttpRequest, kind: GuideKind | None = None, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, kind: GuideKind | None = None, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     _read(request)
     qs = BookingGuide.objects.all()

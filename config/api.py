@@ -56,7 +56,7 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # Ninja prefixes where the value came from and the handler's parameter name.
     if parts and parts[0] in {"body", "query", "path", "header", "form", "cookie"}:
         parts = parts[1:]
-        if len(parts) > 1 and parts[0] in {"payload", "filters", "data"}:
+        if len(parts) > 1 and parts[0] in {"payload", "filters", "data", "query"}:
             parts = parts[1:]
     return ".".join(parts) or "body"
 

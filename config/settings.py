@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.idempotency.IdempotencyMiddleware",
+    "accounts.middleware.KeyOwnerIdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

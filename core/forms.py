@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django import forms
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import DomainError
 
@@ -89,3 +91,13 @@ def add_domain_errors(
             form.add_error(None, worded(err.field, err.message))
     if not exc.errors:
         form.add_error(None, exc.detail)
+
+
+def safe_next(request: HttpRequest, candidate: str | None, *, default: str) -> str:
+    """Where a "next" parameter may send the person back to: a path on this
+    site only (``//evil.example`` and ``https://evil.example`` are refused)."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default

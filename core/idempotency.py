@@ -60,8 +60,15 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
 
 
 class IdempotencyMiddleware:
+    """Replays by the request's scope (``scope``): here the Authorization
+    header or the session's user. ``accounts.middleware`` scopes by the key's
+    owner and gives nothing to a revoked or unknown key."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def scope(self, request: HttpRequest) -> str | None:
+        return _scope(request)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")
@@ -70,7 +77,7 @@ class IdempotencyMiddleware:
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             return _error(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", "bad_request")
-        scope = _scope(request)
+        scope = self.scope(request)
         if scope is None:
             # Unauthenticated: the API answers 401 and there is nothing to remember.
             return self.get_response(request)

@@ -12,7 +12,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.refs import resolve
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from customers.models import ContactPoint, Customer, Location
 from customers.services import (
     customer_create,
@@ -176,8 +176,8 @@ def list_customers(
     q: str = "",
     phone: str = "",
     email: str = "",
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     actor(request).require(Perm.WORK_CUSTOMERS)
     qs = customers_search(q=q, phone=phone, email=email).prefetch_related("contacts", "locations")

@@ -17,7 +17,7 @@ from core.api import responses
 from core.errors import forbidden, invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
 from customers.models import Customer, Location
 from customers.services import NewCustomer
 from jobs.models import Invoice, InvoiceLine, Job
@@ -243,8 +243,8 @@ def list_jobs(
     customer_id: int | None = None,
     technician_id: int | None = None,
     status: JobStatus | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     a = actor(request)
     a.require_staff()

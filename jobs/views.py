@@ -343,7 +343,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(start__gte=start, start__lt=end)
     customer = None
     if "customer" in filters:
-        customer = Customer.objects.filter(pk=filters["customer"]).first()
+        # A technician is told a customer's name only through a job of theirs.
+        customers = Customer.objects.filter(pk=filters["customer"])
+        if own_only:
+            customers = customers.filter(pk__in=visible.values("customer_id"))
+        customer = customers.first()
         qs = qs.filter(customer_id=filters["customer"])
     cursor = request.GET.get("cursor") or None
     try:

@@ -21,7 +21,7 @@ from core.api import responses
 from core.errors import invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
-from core.schemas import Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
 from customers.api import ContactIn, ContactOut
 from customers.models import Customer, Location
 from jobs.api import BookedOut, BookFromContactIn, JobOut, job_visible, jobs_with_details
@@ -339,8 +339,8 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, _Captured]:
 def list_leads(
     request: HttpRequest,
     filters: Query[LeadFilters],
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     qs, order = queue_order(
         leads_filtered(leads_for(actor(request)), filters).prefetch_related("tags"), filters

@@ -149,14 +149,100 @@ def lead_visible(actor: Actor, lead: Lead) -> bool:
     )
 
 
-def _check_capture_permission(actor: Actor, *, type: str, origin_job: Job | None) -> None:
-    if actor.integration is not None or actor.can(Perm.WORK_LEADS):
+def _integration_reference_error(actor: Actor, *, call: Call | None, booking: Booking | None) -> None:
+    """An integration refers only to its own calls and bookings; another party's
+    is answered as if it did not exist, so ids cannot be probed."""
+    integration = actor.integration
+    assert integration is not None
+    if call is not None and call.provider_id != integration.pk:
+        raise invalid("call_id", f"call {call.pk} does not exist", code="unknown_reference")
+    if booking is not None and booking.integration_id != integration.pk:
+        raise invalid("booking_id", f"booking {booking.pk} does not exist", code="unknown_reference")
+
+
+# What an integration may not link a lead to: another party's records (DESIGN.md
+# "Who may do what": an integration posts its own intake and reads nothing).
+INTEGRATION_MAY_NOT_LINK = (
+    "customer_id",
+    "location_id",
+    "origin_job_id",
+    "lead_setting_employee_id",
+    "technician_id",
+)
+
+
+def _check_capture_permission(
+    actor: Actor,
+    *,
+    type: str,
+    origin_job: Job | None,
+    call: Call | None = None,
+    booking: Booking | None = None,
+    links: Mapping[str, object] | None = None,
+) -> None:
+    """Who may capture what (DESIGN.md "Who may do what"), before anything is
+    looked at or echoed back.
+
+    - Office roles capture any lead.
+    - A technician captures job-generated leads from their own jobs only,
+      linked to nothing but that job (its customer and location).
+    - An integration captures marketing leads with contact fields, a campaign
+      and references to its own calls and bookings; it links no customer,
+      location, job or employee. The system's own abandoned-call lead for a
+      provider's call is made with ``Actor.system``.
+    """
+    links = links or {}
+    if actor.system:
+        return
+    if actor.integration is not None:
+        if type != Lead.Type.MARKETING:
+            raise DomainError(
+                "An integration key may capture marketing leads only.",
+                code="forbidden",
+                errors=[FieldError("type", "an integration may capture marketing leads only")],
+                status=403,
+            )
+        refused = [name for name in INTEGRATION_MAY_NOT_LINK if links.get(name) is not None]
+        if refused:
+            raise DomainError(
+                "An integration key may not link a lead to customers, locations, jobs or employees.",
+                code="forbidden",
+                errors=[FieldError(name, "an integration may not set this") for name in refused],
+                status=403,
+            )
+        _integration_reference_error(actor, call=call, booking=booking)
+        return
+    if actor.can(Perm.WORK_LEADS):
         return
     if type == Lead.Type.JOB_GENERATED and actor.can(Perm.SET_LEADS_ON_OWN_JOBS):
         if origin_job is not None and can_set_lead_on_job(actor, origin_job):
+            refused = [name for name in ("call_id", "booking_id") if links.get(name) is not None]
+            if refused:
+                raise DomainError(
+                    "A technician's lead is linked to their job only.",
+                    code="forbidden",
+                    errors=[FieldError(name, "a technician may not set this") for name in refused],
+                    status=403,
+                )
             return
         raise forbidden("A technician may create leads only from jobs assigned to them.")
     raise forbidden("Your role may not capture leads.")
+
+
+def _check_origin_job_links(
+    *, origin_job: Job, customer: Customer | None, location: Location | None
+) -> list[FieldError]:
+    """A job-generated lead is for its origin job's customer and place."""
+    errors = []
+    if customer is not None and customer.pk != origin_job.customer_id:
+        errors.append(
+            FieldError("customer_id", f"must be the origin job's customer ({origin_job.customer_id})")
+        )
+    if location is not None and location.pk != origin_job.location_id:
+        errors.append(
+            FieldError("location_id", f"must be the origin job's location ({origin_job.location_id})")
+        )
+    return errors
 
 
 @transaction.atomic
@@ -202,7 +288,22 @@ def lead_capture(
     The capture hooks (``leads.hooks``: assignment rules, the first-response
     clock) run on every lead captured here.
     """
-    _check_capture_permission(actor, type=type, origin_job=origin_job)
+    _check_capture_permission(
+        actor,
+        type=type,
+        origin_job=origin_job,
+        call=call,
+        booking=booking,
+        links={
+            "customer_id": customer,
+            "location_id": location,
+            "origin_job_id": origin_job,
+            "lead_setting_employee_id": lead_setting_employee,
+            "technician_id": technician,
+            "call_id": call,
+            "booking_id": booking,
+        },
+    )
     if type not in Lead.Type.values:
         raise invalid("type", f"must be one of {', '.join(Lead.Type.values)}")
     if channel and channel not in Lead.Channel.values:
@@ -210,7 +311,11 @@ def lead_capture(
     cleaned = normalize_contact(contact)
 
     errors: list[FieldError] = []
-    if origin_job is not None and customer is None:
+    if type == Lead.Type.JOB_GENERATED and origin_job is not None:
+        # Checked before anything about the customer is used, so an unrelated
+        # customer's name is never echoed back.
+        collect(_check_origin_job_links(origin_job=origin_job, customer=customer, location=location))
+    if origin_job is not None and (customer is None or type == Lead.Type.JOB_GENERATED):
         # A lead set on a job is for that job's customer and place.
         customer, location = origin_job.customer, location or origin_job.location
     if location is not None:
@@ -297,9 +402,10 @@ def lead_capture(
         changes={"type": type, "channel": lead.channel, **extra},
     )
     run_captured(lead, context)
+    # Matches show customers and other leads: only to those who may read them all.
     matches = (
         lead_matches(phone=cleaned["phone"], email=cleaned["email"], exclude_pk=lead.pk)
-        if with_matches
+        if with_matches and actor.can(Perm.WORK_LEADS) and actor.can(Perm.WORK_CUSTOMERS)
         else Matches()
     )
     return CaptureResult(
@@ -919,7 +1025,10 @@ def local_start(start_date: date | None, start_time: time | None) -> datetime | 
     collect(errors)
     if start_date is None or start_time is None:
         return None
-    return timezone.make_aware(datetime.combine(start_date, start_time))
+    combined = datetime.combine(start_date, start_time)
+    # A time with an offset ("09:00:00Z", "09:00-06:00") is read as given; a
+    # bare time of day is the office's.
+    return combined if timezone.is_aware(combined) else timezone.make_aware(combined)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ Job screen's Create Lead flyout. Views parse, call leads.services, render."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -27,8 +26,9 @@ from bookings.models import Booking
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
 from core.choices import Priority
+from core.csvfile import csv_streaming_response
 from core.errors import DomainError
-from core.forms import add_domain_errors
+from core.forms import add_domain_errors, safe_next
 from core.pagination import keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
@@ -209,44 +209,35 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(qs: QuerySet[Lead]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _csv_rows(qs: QuerySet[Lead]) -> Iterator[list[Any]]:
     for lead in qs.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                lead.pk,
-                lead.type,
-                lead.status,
-                lead.marker or "",
-                lead.name,
-                lead.phone,
-                lead.email,
-                lead.street,
-                lead.unit,
-                lead.city,
-                lead.state,
-                lead.zip,
-                lead.customer_id or "",
-                lead.campaign.name if lead.campaign else "",
-                lead.business_unit.name if lead.business_unit else "",
-                lead.job_type.name if lead.job_type else "",
-                lead.priority,
-                lead.assignee.name if lead.assignee else "",
-                lead.follow_up_on.isoformat(),
-                lead.created_at.isoformat(),
-                lead.summary,
-                lead.channel,
-                lead.first_response_due_at.isoformat() if lead.first_response_due_at else "",
-                lead.first_response_at.isoformat() if lead.first_response_at else "",
-                lead.sla_status,
-            ]
-        )
+        yield [
+            lead.pk,
+            lead.type,
+            lead.status,
+            lead.marker or "",
+            lead.name,
+            lead.phone,
+            lead.email,
+            lead.street,
+            lead.unit,
+            lead.city,
+            lead.state,
+            lead.zip,
+            lead.customer_id or "",
+            lead.campaign.name if lead.campaign else "",
+            lead.business_unit.name if lead.business_unit else "",
+            lead.job_type.name if lead.job_type else "",
+            lead.priority,
+            lead.assignee.name if lead.assignee else "",
+            lead.follow_up_on.isoformat(),
+            lead.created_at.isoformat(),
+            lead.summary,
+            lead.channel,
+            lead.first_response_due_at.isoformat() if lead.first_response_due_at else "",
+            lead.first_response_at.isoformat() if lead.first_response_at else "",
+            lead.sla_status,
+        ]
 
 
 @login_required
@@ -256,16 +247,14 @@ def follow_up_export(request: HttpRequest) -> StreamingHttpResponse:
     filters, _ = _filters(request)
     qs, order = queue_order(leads_filtered(_readable(a), filters), filters)
     qs = qs.select_related("campaign", "business_unit", "job_type", "assignee").order_by(*order)
-    response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
-    return response
+    return csv_streaming_response(filename="leads.csv", columns=CSV_COLUMNS, rows=_csv_rows(qs))
 
 
 @login_required
 @require_POST
 def follow_up_bulk(request: HttpRequest) -> HttpResponse:
     a = _actor(request)
-    back = request.POST.get("next") or reverse("follow_up")
+    back = safe_next(request, request.POST.get("next"), default=reverse("follow_up"))
     if not back.startswith("/"):
         back = reverse("follow_up")
     ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from accounts.api_auth import actor
 from core.api import responses
 from core.pagination import keyset_page
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from notifications.models import Notification
 from notifications.services import notification_mark_read
 
@@ -27,7 +27,7 @@ class NotificationOut(Schema):
 
 @router.get("/notifications", response=responses({200: Page[NotificationOut]}))
 def list_notifications(
-    request: HttpRequest, unread: bool | None = None, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, unread: bool | None = None, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """The signed-in person's own notifications, newest first."""
     employee = actor(request).require_employee()

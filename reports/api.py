@@ -32,8 +32,17 @@ router = Router(tags=["Reports"])
 
 
 class RangeQuery(Schema):
-    from_: str | None = Field(None, alias="from", description="First local date, YYYY-MM-DD (inclusive)")
-    to: str | None = Field(None, description="Last local date, YYYY-MM-DD (inclusive)")
+    # Required, and written as dates in the OpenAPI document; parse_range still
+    # names a malformed, inverted or over-long range itself.
+    from_: str = Field(
+        ...,
+        alias="from",
+        description="First local date, YYYY-MM-DD (inclusive)",
+        json_schema_extra={"format": "date"},
+    )
+    to: str = Field(
+        ..., description="Last local date, YYYY-MM-DD (inclusive)", json_schema_extra={"format": "date"}
+    )
     format: str = Field("json", description="`json` (default) or `csv`")
 
 

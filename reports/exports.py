@@ -3,13 +3,12 @@ download the same columns."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 
+from core.csvfile import csv_response as core_csv_response
 from reports.selectors import (
     LEAD_TYPES,
     AbandonedCallsReport,
@@ -46,25 +45,11 @@ TECHNICIAN_COLUMNS = [
 ABANDONED_COLUMNS = ["date", "abandoned", "over_60", "called_back", "recovered"]
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return value
-
-
 def csv_response(
     *, name: str, date_range: DateRange, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{name}_{date_range.start.isoformat()}_{date_range.end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return response
+    return core_csv_response(filename=filename, columns=columns, rows=rows)
 
 
 def campaign_csv(report: CampaignReport) -> HttpResponse:

@@ -12,7 +12,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.refs import resolve
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from hours.services import business_hours_get
 from scheduling.models import ArrivalWindow
 from scheduling.services import MAX_CAPACITY, arrival_window_create, arrival_window_update, availability
@@ -90,8 +90,8 @@ def list_arrival_windows(
     request: HttpRequest,
     business_unit_id: int | None = None,
     active: bool | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Each business unit's arrival windows per weekday (local times, the company's time zone)."""
     actor(request).require_staff()

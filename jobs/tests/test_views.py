@@ -413,3 +413,14 @@ def test_it_shows_a_technician_only_their_own_day(client, reference):
     assert [j.pk for j in r.context["todays_jobs"]] == [mine.pk]
     assert r.context["booked_today"] == 1
     assert reverse("job_new") not in r.content.decode()
+
+
+def test_the_jobs_list_tells_a_technician_no_other_customers_name(client, reference):
+    mine = book_job(job_type=reference["ac"], technician=reference["tech"])
+    theirs = book_job(job_type=reference["ac"], location=LocationFactory(customer__name="Secret Sam"))
+    client.force_login(reference["tech"].user)
+    r = client.get(reverse("job_list"), {"customer": theirs.customer_id})
+    assert r.status_code == 200
+    assert b"Secret Sam" not in r.content and list(r.context["jobs"]) == []
+    own = client.get(reverse("job_list"), {"customer": mine.customer_id})
+    assert own.context["customer"] == mine.customer

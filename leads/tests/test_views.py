@@ -57,7 +57,7 @@ def test_it_exports_the_filtered_queue_as_csv(csr):
     LeadFactory(name="Elsewhere")
     r = csr.get("/leads/export.csv", {"business_unit_id": bu.pk})
     body = b"".join(r.streaming_content).decode()
-    assert r["Content-Type"] == "text/csv"
+    assert r["Content-Type"] == "text/csv; charset=utf-8"
     assert "In Unit" in body and "Elsewhere" not in body and body.startswith("id,type,status")
 
 
@@ -262,3 +262,25 @@ def test_it_takes_the_office_to_the_booked_job():
     )
     new_job = Job.objects.exclude(pk=job.pk).get()
     assert r.status_code == 204 and r["HX-Redirect"] == f"/jobs/{new_job.pk}/"
+
+
+@pytest.mark.parametrize("evil", ["//evil.example/", "https://evil.example/x", "///evil.example"])
+def test_bulk_never_redirects_off_site(csr, evil):
+    lead = LeadFactory()
+    r = csr.post("/leads/bulk/", {"ids": [lead.pk], "action": "assign", "assignee": "", "next": evil})
+    assert r.status_code == 302
+    assert r["Location"] == "/leads/"
+
+
+def test_bulk_returns_to_a_page_on_this_site(csr):
+    lead = LeadFactory()
+    r = csr.post(
+        "/leads/bulk/", {"ids": [lead.pk], "action": "assign", "assignee": "", "next": "/leads/?q=x"}
+    )
+    assert r["Location"] == "/leads/?q=x"
+
+
+def test_the_export_writes_formulas_as_text(csr):
+    LeadFactory(name='=HYPERLINK("http://x")', city="@SUM(1)", summary="+cmd", campaign__name="-2+3")
+    body = b"".join(csr.get("/leads/export.csv").streaming_content).decode()
+    assert "'=HYPERLINK" in body and "'@SUM(1)" in body and "'+cmd" in body and "'-2+3" in body

@@ -14,7 +14,7 @@ from accounts.roles import Perm
 from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from leads.models import Lead
 from messaging.models import Message, OptOut
 from messaging.services import message_send, messages_filtered
@@ -66,7 +66,7 @@ def send_message(request: HttpRequest, lead_id: int, payload: MessageIn) -> tupl
 
 @router.get("/leads/{lead_id}/messages", response=responses({200: Page[MessageOut]}))
 def lead_messages(
-    request: HttpRequest, lead_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, lead_id: int, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     lead = _lead(request, lead_id)
     items, next_cursor = keyset_page(
@@ -83,8 +83,8 @@ def list_messages(
     call_id: int | None = None,
     direction: Literal["inbound", "outbound"] | None = None,
     unread: bool | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: CURSOR = "",
+    limit: LIMIT = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Every text, newest first; ``unread=true`` is the inbox (incoming texts nobody opened)."""
     actor(request).require(Perm.WORK_LEADS)
@@ -94,9 +94,7 @@ def list_messages(
 
 
 @router.get("/opt-outs", response=responses({200: Page[OptOutOut]}))
-def list_opt_outs(
-    request: HttpRequest, cursor: str | None = None, limit: int | None = None
-) -> dict[str, Any]:
+def list_opt_outs(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT) -> dict[str, Any]:
     """Numbers that texted STOP (or another opt-out word) and not START since."""
     actor(request).require(Perm.WORK_LEADS)
     items, next_cursor = keyset_page(

@@ -17,7 +17,7 @@ from accounts.roles import Perm
 from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
-from core.schemas import Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from telephony.integrations import integration_create, integration_update, public_base_url, webhook_urls
 from telephony.providers import (
     callrail_check_signature,
@@ -139,7 +139,7 @@ def _integration(integration_id: int) -> Integration:
 
 @router.get("/integrations", response=responses({200: Page[IntegrationOut]}))
 def list_integrations(
-    request: HttpRequest, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     actor(request).require(Perm.SETTINGS)
     items, next_cursor = keyset_page(Integration.objects.all(), order=("id",), cursor=cursor, limit=limit)

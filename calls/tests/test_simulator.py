@@ -46,3 +46,23 @@ def test_it_prints_without_sending_on_a_dry_run():
     call_command("simulate_calls", "--dry-run", "--count", "2", stdout=out)
     assert '"event": "ringing"' in out.getvalue()
     assert not Call.objects.exists()
+
+
+def test_it_speaks_twilio_signed_webhooks_with_recordings_and_texts(django_capture_on_commit_callbacks):
+    from messaging.models import Message, OptOut, TextBack
+
+    numbers = [TrackingNumberFactory().number for _ in range(2)]
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate_calls", "--in-process", "--twilio", "--count", "30", "--seed", "3", stdout=out)
+    calls = Call.objects.filter(provider__slug="twilio-simulated")
+    assert calls.count() == 30
+    assert all(c.provider_call_id.startswith("CA") for c in calls)
+    assert {"abandoned", "unbooked"} <= set(calls.values_list("classification", flat=True))
+    assert set(numbers) <= set(calls.values_list("to_number", flat=True))
+    answered = calls.exclude(accepted_at=None)
+    assert answered.exists() and all(c.recording_url for c in answered)
+    assert TextBack.objects.exists()  # missed callers are scheduled for text-back
+    assert Message.objects.filter(direction="inbound").count() >= 2
+    assert OptOut.objects.count() <= 1
+    assert "twilio text" in out.getvalue()

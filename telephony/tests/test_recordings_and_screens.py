@@ -110,3 +110,20 @@ def test_the_callback_api_records_the_attempt_and_outcome(api_as):
     assert response.json()["last_callback_outcome"] == "no_answer"
     assert api.post(f"/calls/{call.pk}/callback", {"outcome": "maybe"}).status_code == 422
     assert api_as("technician").post(f"/calls/{call.pk}/callback", {"outcome": "reached"}).status_code == 403
+
+
+def test_phone_numbers_on_the_screens_are_tel_links():
+    from leads.tests.factories import LeadFactory
+
+    tracking = TrackingNumberFactory(number="+15125550100")
+    lead = LeadFactory(type="marketing", campaign=tracking.campaign, phone="+15125550187")
+    call = play_call(seconds=90, from_number="+15128675309")
+    csr = client_for()
+    for url, number in [
+        ("/leads/", "+15125550187"),
+        (f"/leads/{lead.pk}/", "+15125550187"),
+        ("/calls/list/", "+15128675309"),
+        (f"/calls/{call.pk}/", "+15128675309"),
+    ]:
+        page = csr.get(url).content.decode()
+        assert f'<a class="tel" href="tel:{number}">' in page, url

@@ -34,6 +34,7 @@ from core.choices import Priority
 from customers.models import ContactPoint, Customer, Location
 from jobs.models import Invoice, Job
 from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
+from messaging.models import MessageTemplate
 
 COMPANY = "Lone Star Comfort & Plumbing"
 DEMO_PASSWORD = "leadline-demo"
@@ -694,6 +695,28 @@ def _reference_data() -> Reference:
     )
 
 
+DEMO_TEXT_TEMPLATES = [
+    (
+        "Booking link",
+        "Hi {first_name}, this is {company}. You can pick a time that suits you here: {booking_link}",
+    ),
+    (
+        "On our way",
+        "Hi {first_name}, your {company} technician is on the way and should arrive within the hour.",
+    ),
+    (
+        "Missed you",
+        "Hi {first_name}, {company} here returning your call. Reply with a good time to reach you.",
+    ),
+]
+
+
+def _text_templates() -> None:
+    """The CSRs' text templates (found by name, so loading twice adds nothing)."""
+    for name, body in DEMO_TEXT_TEMPLATES:
+        MessageTemplate.objects.get_or_create(name=name, defaults={"body": body})
+
+
 def _employees() -> dict[str, Employee]:
     """Employees and their logins. A password is set only when the login is
     created, so a changed demo password survives the next ``make run``."""
@@ -987,6 +1010,7 @@ def load_demo(
     from demo.activity import load_activity
 
     ref = _reference_data()
+    _text_templates()
     employees = _employees()
     logins = [spec for spec in EMPLOYEES if spec.active]
     plans = plan_customers(customers)

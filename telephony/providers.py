@@ -172,14 +172,15 @@ def twilio_status(*, integration: Integration, params: Mapping[str, Any]) -> Cal
         ended_at = _timestamp(params)
         rang_at = ended_at - timedelta(seconds=duration)
     from_number, to_number = _phone(params, "From"), _phone(params, "To")
-    call_event_record(
-        actor=actor,
-        provider_call_id=sid,
-        event="ringing",
-        at=rang_at,
-        from_number=from_number,
-        to_number=to_number,
-    )
+    if existing is None or existing.rang_at is None:
+        call_event_record(
+            actor=actor,
+            provider_call_id=sid,
+            event="ringing",
+            at=rang_at,
+            from_number=from_number,
+            to_number=to_number,
+        )
     return call_event_record(
         actor=actor,
         provider_call_id=sid,

@@ -1,0 +1,33 @@
+"""Statement counts of the provider webhooks (intake paths), pinned. The
+abandoned call's status callback and a new number's first text capture a lead
+(through lead_capture with its assignment and SLA hooks), hence the larger ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from catalog.tests.factories import TrackingNumberFactory
+from messaging.tests.test_texting import sms_params
+from telephony.tests.support import status_params, twilio_integration, twilio_post, voice_params
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_twilio_webhooks_statement_counts(django_assert_max_num_queries):
+    TrackingNumberFactory(number="+15125550100")
+    twilio = twilio_integration(forward_numbers=["+15125550111"])
+    client = Client()
+    sms = sms_params("SM1", "hello", frm="+15125550177")
+    steps = [
+        (9, "voice", voice_params("CA1")),
+        (4, "voice", voice_params("CA1")),  # Twilio's retry
+        (15, "status", status_params("CA1")),  # ends it abandoned: the lead is captured
+        (7, "status", status_params("CA1")),
+        (18, "sms", sms),  # a new number: a marketing lead, the text, the timeline, who to tell
+        (11, "sms", sms_params("SM2", "again", frm="+15125550177")),  # joins that lead
+        (4, "sms", sms),
+    ]
+    for limit, hook, params in steps:
+        with django_assert_max_num_queries(limit):
+            assert twilio_post(client, twilio, hook, params).status_code == 200

@@ -117,6 +117,8 @@ def fetch_recording(*, integration: Integration | None, url: str) -> requests.Re
         base = api_base()
         if base != TWILIO_API:
             target = base + url[len(TWILIO_API) :]
-    if urlsplit(target).scheme not in ("http", "https"):
+    elif urlsplit(target).scheme != "https":
+        # Another provider's file: only over HTTPS (an integration key cannot point Leadline
+        # at plain-HTTP addresses inside the network).
         raise requests.exceptions.InvalidURL(url)
     return requests.get(target, auth=auth, stream=True, timeout=TIMEOUT_SECONDS, allow_redirects=True)

@@ -127,3 +127,9 @@ def test_phone_numbers_on_the_screens_are_tel_links():
     ]:
         page = csr.get(url).content.decode()
         assert f'<a class="tel" href="tel:{number}">' in page, url
+
+
+def test_another_providers_recording_is_fetched_only_over_https():
+    call = play_call(seconds=90)
+    Call.objects.filter(pk=call.pk).update(recording_url="http://10.0.0.5/admin.wav")
+    assert client_for().get(f"/calls/{call.pk}/recording/").status_code == 502

@@ -205,3 +205,13 @@ def test_the_inbox_lists_unread_incoming_texts(api_as, twilio, tracking):
     assert [m["body"] for m in unread] == ["Hello?"]
     assert api.get("/messages", {"phone": "(512) 555-0123"}).json()["items"][0]["body"] == "Hello?"
     assert api.get("/messages", {"phone": "12"}).status_code == 422
+
+
+def test_a_retried_send_with_the_same_idempotency_key_texts_once(api_as, tracking):
+    lead = LeadFactory(type="marketing", campaign=tracking.campaign, phone="+15125550123")
+    api = api_as("csr")
+    first = api.post(f"/leads/{lead.pk}/messages", {"body": "Hi"}, headers={"Idempotency-Key": "t-1"})
+    again = api.post(f"/leads/{lead.pk}/messages", {"body": "Hi"}, headers={"Idempotency-Key": "t-1"})
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
+    assert len(backends.outbox) == 1 and Message.objects.count() == 1

@@ -25,7 +25,7 @@ from accounts.roles import Perm
 from bookings.models import ATTRIBUTION_FIELDS, Booking, CampaignRule, PublicFormHit
 from bookings.tasks import webhook_notify
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from catalog.services import job_type_check
+from catalog.services import dismiss_reason_check, job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
@@ -316,10 +316,7 @@ def booking_convert(
 def booking_dismiss(*, actor: Actor, booking: Booking, reason: CallReason | None, note: str = "") -> Booking:
     """Close a booking without work, naming why (DESIGN.md rule 2)."""
     actor.require(Perm.WORK_LEADS)
-    if reason is None:
-        raise invalid("reason_id", "is required to dismiss a booking")
-    if not reason.active:
-        raise invalid("reason_id", f"'{reason}' is inactive", code="inactive_reference")
+    reason = dismiss_reason_check(reason, what="a booking")
     locked = _lock_new(booking)
     locked.dismiss_reason = reason
     locked.dismiss_note = note.strip()

@@ -33,6 +33,7 @@ from bookings.services import (
     public_form_throttle,
 )
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from catalog.services import dismiss_reasons
 from core.errors import DomainError, invalid
 from core.forms import worded
 from core.pagination import keyset_page
@@ -163,7 +164,7 @@ def _detail_context(
         "job_types": JobType.objects.filter(active=True).prefetch_related("business_units"),
         "technicians": Employee.objects.filter(role=Role.TECHNICIAN, active=True),
         "campaigns": Campaign.objects.filter(active=True),
-        "reasons": CallReason.objects.filter(active=True),
+        "reasons": dismiss_reasons(),
         "priorities": Booking._meta.get_field("priority").choices,
         "nav": "bookings",
     }

@@ -222,6 +222,16 @@ class BookIn(Schema):
     summary: str = Field("", max_length=5000)
     # Admins only: book into a full (or closed) arrival window on purpose; audited.
     overbook: bool = False
+    takeover: bool = Field(
+        False,
+        description="Book through a call another employee accepted (409 `call_taken` without it); "
+        "the call becomes yours, audited.",
+    )
+    confirm_customer: bool = Field(
+        False,
+        description="Book although the call's open lead names someone other than the customer "
+        "(409 `confirm_customer` without it).",
+    )
 
 
 class BookOut(Schema):
@@ -367,7 +377,9 @@ def close_call(request: HttpRequest, call_id: int, payload: CloseIn) -> dict[str
 
 @router.post("/calls/{call_id}/book", response=responses({200: BookOut}))
 def book_from_call(request: HttpRequest, call_id: int, payload: BookIn) -> dict[str, Any]:
-    """Book a job during the call: the call becomes ``booked`` and the job keeps its campaign."""
+    """Book a job during the call: the call becomes ``booked`` and the job keeps its campaign.
+    409 ``call_taken`` when another employee accepted the call (pass ``takeover``); 409
+    ``confirm_customer`` when the call's open lead names someone else (pass ``confirm_customer``)."""
     call = _call(request, call_id)
     job = call_book_job(
         actor=actor(request),
@@ -381,6 +393,8 @@ def book_from_call(request: HttpRequest, call_id: int, payload: BookIn) -> dict[
         technician=resolve(Employee, payload.technician_id, "technician_id"),
         summary=payload.summary,
         overbook=payload.overbook,
+        takeover=payload.takeover,
+        confirm_customer=payload.confirm_customer,
     )
     return {"call": Call.objects.get(pk=call.pk), "job_id": job.pk}
 

@@ -17,6 +17,7 @@ the order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,7 +32,7 @@ from accounts.models import Employee, Integration
 from accounts.roles import Perm
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from catalog.services import campaign_for_number
+from catalog.services import campaign_for_number, dismiss_reason_check
 from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.phones import try_normalize_phone
@@ -407,6 +408,19 @@ class CloseResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def close_reason_check(*, call_reason: CallReason | None, capture: bool) -> CallReason:
+    """The reason a call closes with: required, active, and a lead reason when a
+    lead is captured. Pages check it before they ask about the location, so a
+    reason that cannot capture a lead is refused first, not after a confirmation."""
+    if call_reason is None:
+        raise invalid("call_reason_id", "is required to close a call")
+    if not call_reason.active:
+        raise invalid("call_reason_id", f"'{call_reason}' is inactive", code="inactive_reference")
+    if capture and not call_reason.is_lead:
+        raise invalid("call_reason_id", f"'{call_reason}' is not a lead reason, so no lead can be captured")
+    return call_reason
+
+
 def close_needs_location_confirmation(
     *, call: Call, details: LeadDetails | None, location: Location | None = None
 ) -> bool:
@@ -463,12 +477,7 @@ def call_close(
     locked = _lock(call)
     if locked.closed_at is not None:
         raise conflict("This call is already closed.", code="call_closed")
-    if call_reason is None:
-        raise invalid("call_reason_id", "is required to close a call")
-    if not call_reason.active:
-        raise invalid("call_reason_id", f"'{call_reason}' is inactive", code="inactive_reference")
-    if lead is not None and not call_reason.is_lead:
-        raise invalid("call_reason_id", f"'{call_reason}' is not a lead reason, so no lead can be captured")
+    call_reason = close_reason_check(call_reason=call_reason, capture=lead is not None)
     warnings: list[str] = []
     captured: Lead | None = None
     if location is not None:
@@ -534,8 +543,17 @@ def call_book_job(
     technician: Employee | None = None,
     summary: str = "",
     overbook: bool = False,
+    takeover: bool = False,
+    confirm_customer: bool = False,
 ) -> Job:
     """Book a job from a call: the job keeps the call's campaign and the call becomes ``booked``.
+
+    A call another employee accepted (and usually closed) is theirs: booking
+    through it needs ``takeover`` (409 ``call_taken``), which makes the call the
+    booker's as the Calls screen's take-over does, audited. When the call's open
+    lead names someone other than the chosen customer, booking asks first (409
+    ``confirm_customer`` unless ``confirm_customer``), so one caller's lead is not
+    converted into another customer's job by a slip in the customer list.
 
     A call with an open lead (captured from it, or its abandoned-call lead)
     books through ``lead_convert``, so the lead becomes converted and points at
@@ -554,6 +572,14 @@ def call_book_job(
         raise conflict(
             f"This call's lead {lead.pk} is already booked as job {lead.converted_job}.", code="call_booked"
         )
+    _take_over_to_book(actor, locked, takeover=takeover)
+    if lead is not None and lead.status == Lead.Status.OPEN and not confirm_customer:
+        someone_else = lead_names_someone_else(lead, customer)
+        if someone_else:
+            raise conflict(
+                f"Lead {lead.pk} names {someone_else}, not {customer}; confirm to book for {customer}.",
+                code="confirm_customer",
+            )
     if lead is not None and lead.status == Lead.Status.OPEN:
         job = lead_convert(
             actor=actor,
@@ -590,6 +616,41 @@ def call_book_job(
     _resolve_follow_up(locked, resolution="booked", note=f"Job {job.number} booked.")
     _reclassify(locked, actor=actor, changed=changed)
     return job
+
+
+def _take_over_to_book(actor: Actor, call: Call, *, takeover: bool) -> None:
+    employee = actor.employee
+    owner_id = call.accepted_by_id
+    if owner_id is None or (employee is not None and owner_id == employee.pk):
+        return
+    owner = call.accepted_by
+    done = "accepted and closed" if call.closed_at is not None else "has"
+    if not takeover or employee is None:
+        raise conflict(
+            f"{owner} {done} this call; take it over to book a job through it.",
+            code="call_taken",
+        )
+    call.accepted_by = employee
+    call.save(update_fields=["accepted_by", "updated_at"])
+    _audit(actor, call, "taken_over", {"from": owner.name if owner else None, "to_book": True})
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^\w]+", name.casefold()) if w}
+
+
+def lead_names_someone_else(lead: Lead, customer: Customer | None) -> str:
+    """Who the lead names when that is not ``customer`` (else ""): another linked
+    customer, or a typed name whose words are not all in the customer's name
+    ("Anh" and "Anh Smith" agree; "Bob Jones" and "Anh Smith" do not)."""
+    if customer is None:
+        return ""
+    if lead.customer_id is not None:
+        return "" if lead.customer_id == customer.pk else str(lead.customer)
+    words = _name_words(lead.name)
+    if not words or words <= _name_words(customer.name):
+        return ""
+    return lead.name.strip()
 
 
 @transaction.atomic
@@ -630,9 +691,8 @@ def call_dismiss_follow_up(*, actor: Actor, call: Call, reason: CallReason | Non
     same reason), which takes every queue row of the lead off the tab.
     """
     actor.require(Perm.WORK_LEADS)
+    reason = dismiss_reason_check(reason, what="the follow-up")
     locked = Call.objects.select_for_update(of=("self",)).select_related("lead").get(pk=call.pk)
-    if reason is None:
-        raise invalid("reason_id", "say why the follow-up is dismissed")
     if locked.follow_up_at is None or locked.follow_up_resolved_at is not None:
         raise conflict("This call is not waiting for follow-up.", code="not_in_queue")
     text = f"Dismissed from the Leads tab: {reason}. {note}".strip()

@@ -40,8 +40,11 @@ from calls.services import (
     calls_follow_up_queue,
     calls_ringing,
     close_needs_location_confirmation,
+    close_reason_check,
 )
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType
+from catalog.services import dismiss_reasons
+from core.choices import Priority
 from core.errors import DomainError, invalid
 from core.forms import worded
 from core.pagination import keyset_page
@@ -121,6 +124,7 @@ def _panel_context(
     errors: dict[str, list[str]] | None = None,
     confirm_location: bool = False,
     takeover_offer: bool = False,
+    book_question: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     a = actor_from_request(request)
     matches = caller_matches(phone=call.from_number)
@@ -152,6 +156,8 @@ def _panel_context(
         "errors": errors or {},
         "confirm_location": confirm_location,
         "takeover_offer": takeover_offer,
+        "book_question": book_question,
+        "priorities": Priority.choices,
         "mine": a.employee is not None and call.accepted_by_id == a.employee.pk,
     }
 
@@ -254,6 +260,8 @@ def call_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     capture = post.get("action") == "capture"
     try:
+        # The reason first: one that cannot capture a lead is refused before the location question.
+        close_reason_check(call_reason=_reason(post), capture=capture)
         details = _lead_details(post, call) if capture else None
         location = _location(post)
         confirmed = post.get("confirm_without_location") == "1"
@@ -333,8 +341,15 @@ def call_book_view(request: HttpRequest, pk: int) -> HttpResponse:
             priority=post.get("priority") or None,
             start=start,
             summary=post.get("summary", ""),
+            takeover=post.get("takeover") == "1",
+            confirm_customer=post.get("confirm_customer") == "1",
         )
     except DomainError as exc:
+        if exc.code in ("call_taken", "confirm_customer"):
+            # Asked, not refused: the same form comes back with the question and a button that confirms.
+            return _render_panel(
+                request, call, status=exc.status, form=post, book_question=(exc.code, exc.detail)
+            )
         return _render_panel(request, call, status=exc.status, form=post, errors=_errors(exc))
     messages.success(
         request,
@@ -394,7 +409,7 @@ def _queue_context(request: HttpRequest, errors: dict[int, str] | None = None) -
         "kinds": [("", "All"), ("abandoned", "Abandoned-call leads"), ("unbooked", "Unbooked calls")],
         "shown_count": (shown := qs.count()),
         "queue_count": calls_follow_up_queue().count() if kind else shown,
-        "dismiss_reasons": CallReason.objects.filter(active=True, is_lead=False),
+        "dismiss_reasons": dismiss_reasons(),
         "row_errors": errors or {},
     }
 

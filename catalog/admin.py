@@ -164,9 +164,9 @@ class TrackingNumberAdmin(ReadOnlyAdmin):
 @admin.register(CallReason)
 class CallReasonAdmin(SettingsAdmin):
     form = NamedForm
-    list_display = ["name", "is_lead", "booking_guide", "active"]
-    list_editable = ["is_lead", "active"]
-    list_filter = ["is_lead", "active"]
+    list_display = ["name", "is_lead", "dismisses", "booking_guide", "active"]
+    list_editable = ["is_lead", "dismisses", "active"]
+    list_filter = ["is_lead", "dismisses", "active"]
     search_fields = ["name"]
     ordering = ["-is_lead", "name"]
     list_select_related = ["booking_guide"]

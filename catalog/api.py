@@ -13,7 +13,7 @@ from accounts.roles import Perm
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
 from catalog.services import campaign_set_tracking_numbers, ensure_unique_name, job_type_check
 from core.api import responses
-from core.errors import not_found
+from core.errors import invalid, not_found
 from core.pagination import keyset_page
 from core.refs import resolve, resolve_many
 from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
@@ -288,12 +288,16 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
 class CallReasonIn(Schema):
     name: str = Field(..., min_length=1, max_length=120)
     is_lead: bool = False
+    dismisses: bool = Field(
+        False, description="Offered when dismissing a lead, a booking or a Leads-tab row."
+    )
     active: bool = True
 
 
 class CallReasonPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=120)
     is_lead: bool | None = None
+    dismisses: bool | None = None
     active: bool | None = None
 
 
@@ -301,6 +305,7 @@ class CallReasonOut(Schema):
     id: int
     name: str
     is_lead: bool
+    dismisses: bool
     active: bool
 
 
@@ -308,6 +313,7 @@ class CallReasonOut(Schema):
 def list_call_reasons(
     request: HttpRequest,
     is_lead: bool | None = None,
+    dismisses: bool | None = None,
     active: bool | None = None,
     cursor: CURSOR = "",
     limit: LIMIT = DEFAULT_LIMIT,
@@ -316,6 +322,8 @@ def list_call_reasons(
     qs = CallReason.objects.all()
     if is_lead is not None:
         qs = qs.filter(is_lead=is_lead)
+    if dismisses is not None:
+        qs = qs.filter(dismisses=dismisses)
     if active is not None:
         qs = qs.filter(active=active)
     return _page(qs, cursor, limit)
@@ -325,7 +333,15 @@ def list_call_reasons(
 def create_call_reason(request: HttpRequest, payload: CallReasonIn) -> tuple[int, CallReason]:
     _write(request)
     name = ensure_unique_name(CallReason, payload.name)
-    return 201, CallReason.objects.create(name=name, is_lead=payload.is_lead, active=payload.active)
+    _lead_or_dismiss(payload.is_lead, payload.dismisses)
+    return 201, CallReason.objects.create(
+        name=name, is_lead=payload.is_lead, dismisses=payload.dismisses, active=payload.active
+    )
+
+
+def _lead_or_dismiss(is_lead: bool, dismisses: bool) -> None:
+    if is_lead and dismisses:
+        raise invalid("dismisses", "a lead reason cannot also dismiss leads")
 
 
 @router.patch("/call-reasons/{reason_id}", response=responses({200: CallReasonOut}))
@@ -335,6 +351,7 @@ def update_call_reason(request: HttpRequest, reason_id: int, payload: CallReason
     data = payload.dict(exclude_unset=True, exclude_none=True)
     if "name" in data:
         data["name"] = ensure_unique_name(CallReason, data["name"], exclude_pk=reason.pk)
+    _lead_or_dismiss(data.get("is_lead", reason.is_lead), data.get("dismisses", reason.dismisses))
     _apply(reason, data)
     reason.save()
     return reason

@@ -107,6 +107,11 @@ class CallReason(models.Model):
     is_lead = models.BooleanField(
         default=False, help_text="Only a reason marked as a lead lets a CSR capture a lead from a call."
     )
+    dismisses = models.BooleanField(
+        default=False,
+        help_text="Offered when a lead, a booking or a Leads-tab row is dismissed "
+        "(went with another company, price too high, duplicate…). Never a lead reason.",
+    )
     active = models.BooleanField(default=True)
     booking_guide = models.ForeignKey(
         "BookingGuide",
@@ -120,6 +125,11 @@ class CallReason(models.Model):
 
     class Meta:
         ordering = ["-is_lead", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(is_lead=True, dismisses=True), name="callreason_lead_not_dismiss"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
-from catalog.models import BusinessUnit, Campaign, JobType, TrackingNumber
+from catalog.models import BusinessUnit, CallReason, Campaign, JobType, TrackingNumber
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.phones import normalize_phone
 
@@ -36,6 +36,30 @@ def job_type_check(*, job_type: JobType | None, business_unit: BusinessUnit | No
             f"job type '{job_type}' does not belong to business unit '{business_unit}'",
             code="job_type_not_in_business_unit",
         )
+
+
+def dismiss_reason_check(
+    reason: CallReason | None, *, field: str = "reason_id", what: str = "it"
+) -> CallReason:
+    """A dismissal names an active reason marked as a dismiss reason (Settings →
+    Call reasons): a lead reason ("Repair request") or a call-only reason
+    ("Billing question") says nothing about why the work will not happen."""
+    if reason is None:
+        raise invalid(field, f"is required to dismiss {what}")
+    if not reason.active:
+        raise invalid(field, f"'{reason}' is inactive", code="inactive_reference")
+    if not reason.dismisses:
+        raise invalid(
+            field,
+            f"'{reason}' is not a dismiss reason (Settings → Call reasons marks them)",
+            code="not_a_dismiss_reason",
+        )
+    return reason
+
+
+def dismiss_reasons() -> QuerySet[CallReason]:
+    """What a dismiss list offers: the active dismiss reasons."""
+    return CallReason.objects.filter(active=True, dismisses=True).order_by("name")
 
 
 def campaign_for_number(number: str) -> Campaign | None:

@@ -975,6 +975,7 @@ def _book_from_call(w: _World, call: Call, known: _Known) -> None:
     campaign = call.campaign
     unit, job_type, _ = _campaign_work(w, campaign)
     when = w.clock.at
+    # Whoever works the Leads tab takes the call over from the CSR who answered it.
     job = call_book_job(
         actor=w.actor(w.csr()),
         call=call,
@@ -985,6 +986,7 @@ def _book_from_call(w: _World, call: Call, known: _Known) -> None:
         start=_start_after(w, when),
         technician=_tech_for(w, unit),
         summary=w.rng.choice(job_type_spec(job_type.name).summaries),
+        takeover=True,
     )
     _finish(w, job)
 

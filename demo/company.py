@@ -299,6 +299,14 @@ CAMPAIGNS = [
     CampaignSpec("Repeat Customers", Campaign.Category.REPEAT, None, Decimal("0"), ("+15125550100",), 13),
 ]
 
+# Why a lead, a booking or a Leads-tab row is dismissed (Settings → Call reasons, "dismisses").
+DISMISS_REASONS = (
+    "Went with another company",
+    "Price too high",
+    "Duplicate request",
+    "Wrong number",
+    "Spam / robocall",
+)
 CALL_REASONS = [
     ("New system quote", True),
     ("Repair request", True),
@@ -655,6 +663,13 @@ def _reference_data() -> Reference:
         name: CallReason.objects.get_or_create(name=name, defaults={"is_lead": is_lead})[0]
         for name, is_lead in CALL_REASONS
     }
+    # What the dismiss lists offer (an earlier load marked every non-lead reason: trimmed here).
+    CallReason.objects.filter(name__in=DISMISS_REASONS).update(dismisses=True)
+    CallReason.objects.filter(name__in=[n for n, _ in CALL_REASONS if n not in DISMISS_REASONS]).update(
+        dismisses=False
+    )
+    for reason in reasons.values():
+        reason.refresh_from_db(fields=["dismisses"])
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in TAGS}
     for gspec in GUIDES:
         BookingGuide.objects.get_or_create(

@@ -47,6 +47,7 @@ class JobIn(Schema):
 
 class InvoiceLineOut(Schema):
     id: int
+    kind: Literal["charge", "credit"]
     description: str
     quantity: Decimal
     unit_price: Decimal
@@ -160,6 +161,11 @@ class InvoiceLineIn(Schema):
     description: str = Field(..., min_length=1, max_length=300)
     quantity: Decimal = Field(Decimal("1"), max_digits=10, decimal_places=2)
     unit_price: Decimal = Field(..., max_digits=12, decimal_places=2)
+    kind: Literal["charge", "credit"] = Field(
+        "charge",
+        description="`credit`: money given back (amount below zero); only a credit line may take "
+        "the invoice total below zero (422 `total_below_zero` otherwise).",
+    )
 
 
 class JobPatch(Schema):
@@ -286,6 +292,7 @@ def add_invoice_line(request: HttpRequest, job_id: int, payload: InvoiceLineIn) 
         description=payload.description,
         quantity=payload.quantity,
         unit_price=payload.unit_price,
+        kind=payload.kind,
     )
     return 201, Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk)
 

@@ -18,7 +18,7 @@ from accounts.models import Employee, Role
 from catalog.models import BusinessUnit, Campaign, JobType, Tag
 from core.choices import Priority
 from customers.models import Customer, Location
-from jobs.models import Job
+from jobs.models import InvoiceLine, Job
 
 
 class DateInput(forms.DateInput):
@@ -159,6 +159,13 @@ class InvoiceLineForm(forms.Form):
     description = forms.CharField(label="Description", max_length=300, required=False)
     quantity = forms.DecimalField(label="Qty", max_digits=10, decimal_places=2, initial=Decimal("1"))
     unit_price = forms.DecimalField(label="Unit price", max_digits=12, decimal_places=2)
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=InvoiceLine.Kind.choices,
+        initial=InvoiceLine.Kind.CHARGE,
+        required=False,
+        help_text="A credit gives money back and may take the total below zero.",
+    )
 
 
 class JobFilterForm(forms.Form):

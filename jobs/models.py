@@ -130,9 +130,16 @@ class Invoice(models.Model):
 
 class InvoiceLine(models.Model):
     """A charge on an invoice. Lines are never edited: a correction is a new
-    (negative) line, so the invoice keeps its history."""
+    (negative) line, so the invoice keeps its history. Only a ``credit`` line
+    (money owed back to the customer, said so on the invoice) may take the
+    total below zero (``invoice_add_line``)."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge or correction"
+        CREDIT = "credit", "Credit"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     description = models.CharField(max_length=300)
     quantity = models.DecimalField(max_digits=10, decimal_places=2)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -143,6 +150,18 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["charge", "credit"]), name="invoiceline_kind_valid"
+            ),
+            # A credit gives money back: its amount is below zero (quantity and price of opposite signs).
+            models.CheckConstraint(
+                condition=~models.Q(kind="credit")
+                | models.Q(quantity__gt=0, unit_price__lt=0)
+                | models.Q(quantity__lt=0, unit_price__gt=0),
+                name="invoiceline_credit_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description

@@ -163,9 +163,18 @@ def job_set_status(*, actor: Actor, job: Job, status: str) -> Job:
 
 @transaction.atomic
 def invoice_add_line(
-    *, actor: Actor, invoice: Invoice, description: str, quantity: Decimal, unit_price: Decimal
+    *,
+    actor: Actor,
+    invoice: Invoice,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    kind: str = InvoiceLine.Kind.CHARGE,
 ) -> InvoiceLine:
-    """Add a charge (or a negative correction) to an invoice that is still open."""
+    """Add a charge (or a negative correction) to an invoice that is still open.
+
+    The total never goes below zero by a correction: only a ``credit`` line, whose
+    amount is below zero and which the invoice shows as a credit, may take it there."""
     actor.require(Perm.MANAGE_JOBS)
     locked = Invoice.objects.select_for_update().select_related("job").get(pk=invoice.pk)
     if locked.status != Invoice.Status.PENDING:
@@ -183,8 +192,21 @@ def invoice_add_line(
             f"{locked.job.kind_label.lower()} jobs bill $0.00; this line must have a unit price of 0",
             code="no_charge_job",
         )
+    if kind not in InvoiceLine.Kind.values:
+        raise invalid("kind", f"must be one of {', '.join(InvoiceLine.Kind.values)}")
+    amount = (quantity * unit_price).quantize(Decimal("0.01"))
+    if kind == InvoiceLine.Kind.CREDIT and amount >= 0:
+        raise invalid("unit_price", "a credit gives money back: its amount must be below zero")
+    if kind != InvoiceLine.Kind.CREDIT and locked.total + amount < 0:
+        raise invalid(
+            "unit_price",
+            f"this line would take the invoice total to {locked.total + amount:.2f}; "
+            "only a credit line may take it below zero",
+            code="total_below_zero",
+        )
     line = InvoiceLine.objects.create(
         invoice=locked,
+        kind=kind,
         description=description.strip(),
         quantity=quantity,
         unit_price=unit_price,
@@ -196,7 +218,12 @@ def invoice_add_line(
         entity="invoice",
         entity_id=locked.pk,
         action="line_added",
-        changes={"line": line.pk, "description": line.description, "amount": str(line.amount)},
+        changes={
+            "line": line.pk,
+            "kind": line.kind,
+            "description": line.description,
+            "amount": str(line.amount),
+        },
     )
     return line
 

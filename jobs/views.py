@@ -262,6 +262,7 @@ def invoice_line_add(request: HttpRequest, job_id: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 quantity=form.cleaned_data["quantity"],
                 unit_price=form.cleaned_data["unit_price"],
+                kind=form.cleaned_data["kind"] or InvoiceLine.Kind.CHARGE,
             )
         except DomainError as exc:
             add_domain_errors(form, exc)

@@ -81,7 +81,7 @@ class NoteForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    reason = forms.ModelChoiceField(CallReason.objects.filter(active=True), required=False)
+    reason = forms.ModelChoiceField(CallReason.objects.filter(active=True, dismisses=True), required=False)
     note = forms.CharField(max_length=500, required=False, label="Dismiss note")
 
 

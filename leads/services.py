@@ -19,7 +19,7 @@ from bookings.models import Booking
 from bookings.tasks import webhook_notify
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from catalog.services import job_type_check
+from catalog.services import dismiss_reason_check, job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, forbidden, invalid
 from core.models import AuditEntry
@@ -603,11 +603,7 @@ def _notify_source(lead: Lead, event: str) -> None:
 
 
 def _dismiss_reason_check(reason: CallReason | None) -> CallReason:
-    if reason is None:
-        raise invalid("reason_id", "a dismissed lead needs a reason")
-    if not reason.active:
-        raise invalid("reason_id", f"'{reason}' is inactive")
-    return reason
+    return dismiss_reason_check(reason, what="a lead")
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from accounts.roles import Perm
 from bookings.models import Booking
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
+from catalog.services import dismiss_reasons
 from core.choices import Priority
 from core.csvfile import csv_streaming_response
 from core.errors import DomainError
@@ -176,7 +177,7 @@ def _choices() -> dict[str, Any]:
         "business_units": BusinessUnit.objects.filter(active=True),
         "job_types": JobType.objects.filter(active=True),
         "assignees": office_staff(),
-        "reasons": CallReason.objects.filter(active=True),
+        "reasons": dismiss_reasons(),
     }
 
 

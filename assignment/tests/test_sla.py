@@ -14,7 +14,7 @@ from assignment.services import LeadFacts, first_response_due, sla_policy_for
 from assignment.tests.helpers import admin, capture, policy
 from calls.services import call_back_attempt
 from calls.tests.factories import play_call
-from catalog.tests.factories import CallReasonFactory
+from catalog.tests.factories import DismissReasonFactory
 from hours.services import BusinessHoursSpec, business_hours_set
 from leads.models import Lead, sla_status
 from leads.services import Contact, lead_dismiss, lead_follow_up, record_first_response
@@ -208,5 +208,5 @@ def test_it_shows_the_clock_on_the_leads_tab():
     assert call.lead.first_response_due_at is not None
     html = _client().get("/calls/queue/", {"sort": "sla"}).content.decode()
     assert "due in" in html and 'aria-sort="ascending"' in html
-    lead_dismiss(actor=admin(), lead=call.lead, reason=CallReasonFactory())
+    lead_dismiss(actor=admin(), lead=call.lead, reason=DismissReasonFactory())
     assert "due in" not in _client().get("/calls/queue/").content.decode()

@@ -2,7 +2,7 @@ import pytest
 
 from bookings.models import Booking, WebhookDelivery
 from bookings.tests.factories import BookingFactory
-from catalog.tests.factories import CallReasonFactory, CampaignFactory, JobTypeFactory
+from catalog.tests.factories import CampaignFactory, DismissReasonFactory, JobTypeFactory
 from customers.models import Customer, Location
 from customers.tests.factories import LocationFactory, PhoneFactory
 from jobs.models import Job
@@ -80,7 +80,7 @@ def test_it_accepts_once(csr_api, job_type):
     again = csr_api.post(f"/bookings/{booking.pk}/accept", accept_body(job_type))
     assert again.status_code == 409
     assert (
-        csr_api.post(f"/bookings/{booking.pk}/dismiss", {"reason_id": CallReasonFactory().pk}).status_code
+        csr_api.post(f"/bookings/{booking.pk}/dismiss", {"reason_id": DismissReasonFactory().pk}).status_code
         == 409
     )
     assert Job.objects.count() == 1
@@ -114,7 +114,7 @@ def test_it_asks_for_a_campaign_when_converting_a_booking_without_one(csr_api):
 
 def test_it_dismisses_with_a_reason(csr_api):
     booking = BookingFactory()
-    reason = CallReasonFactory(name="Spam", is_lead=False)
+    reason = DismissReasonFactory(name="Spam")
     r = csr_api.post(f"/bookings/{booking.pk}/dismiss", {"reason_id": reason.pk, "note": " bot "})
     assert r.status_code == 200
     assert r.json()["status"] == "dismissed" and r.json()["dismiss_reason_id"] == reason.pk
@@ -127,7 +127,7 @@ def test_it_refuses_dismissal_without_a_known_reason(csr_api):
     assert csr_api.post(f"/bookings/{booking.pk}/dismiss", {}).status_code == 422
     r = csr_api.post(f"/bookings/{booking.pk}/dismiss", {"reason_id": 987654})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason_id"
-    inactive = CallReasonFactory(active=False)
+    inactive = DismissReasonFactory(active=False)
     assert csr_api.post(f"/bookings/{booking.pk}/dismiss", {"reason_id": inactive.pk}).status_code == 422
     assert Booking.objects.get(pk=booking.pk).status == "new"
 
@@ -148,7 +148,7 @@ def test_it_queues_a_webhook_only_for_integrations_that_have_one(csr_api, job_ty
     loud = BookingFactory(
         integration__webhook_url="https://partner.example/hook", integration__webhook_secret="s"
     )
-    reason = CallReasonFactory()
+    reason = DismissReasonFactory()
     csr_api.post(f"/bookings/{loud.pk}/dismiss", {"reason_id": reason.pk})
     delivery = WebhookDelivery.objects.get()
     assert delivery.event == "booking.dismissed" and delivery.attempt == 1 and delivery.status == "pending"

@@ -5,7 +5,7 @@ from accounts.models import Role
 from accounts.tests.factories import IntegrationFactory
 from bookings.models import Booking, PublicFormHit
 from bookings.tests.factories import BookingFactory
-from catalog.tests.factories import CallReasonFactory, CampaignFactory, JobTypeFactory
+from catalog.tests.factories import CallReasonFactory, CampaignFactory, DismissReasonFactory, JobTypeFactory
 from conftest import make_employee
 from customers.models import Customer
 from customers.tests.factories import LocationFactory, PhoneFactory
@@ -138,7 +138,7 @@ def test_it_converts_and_dismisses_from_the_page(csr_client):
     other = BookingFactory()
     r = csr_client.post(f"/bookings/{other.pk}/dismiss/", {"reason_id": ""})
     assert r.status_code == 422 and "is required to dismiss" in r.content.decode()
-    reason = CallReasonFactory(name="Wrong number", is_lead=False)
+    reason = DismissReasonFactory(name="Wrong number")
     r = csr_client.post(f"/bookings/{other.pk}/dismiss/", {"reason_id": reason.pk, "note": "not us"})
     assert r.status_code == 302
     assert Booking.objects.get(pk=other.pk).status == "dismissed"

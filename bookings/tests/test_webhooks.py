@@ -16,7 +16,7 @@ from accounts.models import Role
 from bookings.models import WebhookDelivery
 from bookings.services import booking_dismiss, webhook_notify
 from bookings.tests.factories import BookingFactory
-from catalog.tests.factories import CallReasonFactory
+from catalog.tests.factories import DismissReasonFactory
 from conftest import make_employee
 
 SECRET = "whsec-test-secret"
@@ -87,7 +87,7 @@ def test_it_delivers_a_signed_webhook_after_a_failed_attempt(csr, settings):
     settings.LEADLINE_WEBHOOK_RETRY_DELAYS = (1, 1)
     with Receiver([500, 200]) as receiver:
         booking = BookingFactory(integration__webhook_url=receiver.url, integration__webhook_secret=SECRET)
-        booking_dismiss(actor=csr, booking=booking, reason=CallReasonFactory(name="Spam"), note="bot")
+        booking_dismiss(actor=csr, booking=booking, reason=DismissReasonFactory(name="Spam"), note="bot")
         run_worker_until(lambda: WebhookDelivery.objects.filter(status="delivered").exists())
 
     first, second = WebhookDelivery.objects.order_by("attempt")

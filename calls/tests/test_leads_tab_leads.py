@@ -9,7 +9,12 @@ from django.test import Client
 from accounts.models import Role
 from calls.models import Call
 from calls.tests.factories import play_call, ring
-from catalog.tests.factories import CallReasonFactory, JobTypeFactory, TrackingNumberFactory
+from catalog.tests.factories import (
+    CallReasonFactory,
+    DismissReasonFactory,
+    JobTypeFactory,
+    TrackingNumberFactory,
+)
 from conftest import make_employee
 from customers.tests.factories import LocationFactory
 from jobs.models import Job
@@ -44,7 +49,7 @@ def test_it_dismisses_the_lead_when_its_row_is_dismissed():
     lead.refresh_from_db()
     assert lead.status == "open" and Call.objects.awaiting_follow_up().count() == 1
 
-    reason = CallReasonFactory(is_lead=False, name="Wrong number")
+    reason = DismissReasonFactory(name="Wrong number")
     r = client.post(f"/calls/{first.pk}/dismiss/", {"reason_id": reason.pk, "note": "a fax machine"})
     assert r.status_code == 302
     lead.refresh_from_db()
@@ -61,7 +66,7 @@ def test_it_dismisses_the_lead_when_its_row_is_dismissed():
 
 def test_it_refuses_an_inactive_reason_for_a_row_with_a_lead():
     first, _, lead = abandoned_pair()
-    reason = CallReasonFactory(is_lead=False, active=False)
+    reason = DismissReasonFactory(active=False)
     r = csr_client().post(f"/calls/{first.pk}/dismiss/", {"reason_id": reason.pk})
     assert r.status_code == 422 and "inactive" in r.content.decode()
     lead.refresh_from_db()
@@ -70,7 +75,7 @@ def test_it_refuses_an_inactive_reason_for_a_row_with_a_lead():
 
 def test_it_dismisses_an_unbooked_call_without_a_lead_as_before():
     call = play_call(agent=make_employee(Role.CSR), seconds=120)
-    reason = CallReasonFactory(is_lead=False)
+    reason = DismissReasonFactory()
     r = csr_client().post(f"/calls/{call.pk}/dismiss/", {"reason_id": reason.pk})
     assert r.status_code == 302
     call.refresh_from_db()
@@ -129,7 +134,7 @@ def test_it_converts_the_captured_lead_when_a_job_is_booked_during_the_call(csr_
     )
     assert r.status_code == 200, r.content
     lead = Lead.objects.get()
-    location, job_type = LocationFactory(), JobTypeFactory()
+    location, job_type = LocationFactory(customer__name="Pat Ortega"), JobTypeFactory()
     body = {
         "customer_id": location.customer_id,
         "location_id": location.pk,
@@ -168,7 +173,7 @@ def test_it_refuses_to_book_an_abandoned_call_whose_lead_is_booked(csr_api):
 
 def test_it_takes_a_lead_dismissed_on_the_follow_up_screen_off_the_tab(csr_api):
     first, _, lead = abandoned_pair()
-    reason = CallReasonFactory()
+    reason = DismissReasonFactory()
     assert csr_api.post(f"/leads/{lead.pk}/dismiss", {"reason_id": reason.pk}).status_code == 200
     assert not Call.objects.awaiting_follow_up().exists()
     first.refresh_from_db()
@@ -182,7 +187,7 @@ def test_it_moves_a_merged_leads_calls_to_the_lead_that_stays(csr_api):
     assert set(Call.objects.values_list("lead_id", flat=True)) == {keep.pk}
     # The row stays on the tab and now acts on the open lead.
     assert list(Call.objects.awaiting_follow_up()) == [first]
-    reason = CallReasonFactory(is_lead=False)
+    reason = DismissReasonFactory()
     assert csr_client().post(f"/calls/{first.pk}/dismiss/", {"reason_id": reason.pk}).status_code == 302
     keep.refresh_from_db()
     assert keep.status == "dismissed"

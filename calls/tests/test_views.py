@@ -12,6 +12,7 @@ from catalog.tests.factories import (
     BookingGuideFactory,
     CallReasonFactory,
     CampaignFactory,
+    DismissReasonFactory,
     JobTypeFactory,
     TrackingNumberFactory,
 )
@@ -155,7 +156,7 @@ def test_it_lists_the_leads_tab_with_its_count_and_actions():
 
     refused = client.post(f"/calls/{unbooked.pk}/dismiss/", {})
     assert refused.status_code == 422
-    reason = CallReasonFactory(is_lead=False, name="Price shopper")
+    reason = DismissReasonFactory(name="Price shopper")
     client.post(f"/calls/{unbooked.pk}/dismiss/", {"reason_id": reason.pk, "note": "only wanted a price"})
     unbooked.refresh_from_db()
     assert unbooked.follow_up_resolution == "dismissed"

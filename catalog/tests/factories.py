@@ -48,6 +48,7 @@ class CallReasonFactory(factory.django.DjangoModelFactory[CallReason]):
 
     name = factory.Sequence(lambda n: f"Reason {n}")
     is_lead = True
+    dismisses = False
 
 
 class TagFactory(factory.django.DjangoModelFactory[Tag]):
@@ -64,3 +65,11 @@ class BookingGuideFactory(factory.django.DjangoModelFactory[BookingGuide]):
     kind = BookingGuide.Kind.LEAD
     name = factory.Sequence(lambda n: f"Guide {n}")
     script = "Ask what is wrong.\nAsk for the address."
+
+
+class DismissReasonFactory(CallReasonFactory):
+    """A reason offered to dismiss leads, bookings and Leads-tab rows."""
+
+    name = factory.Sequence(lambda n: f"Dismiss reason {n}")
+    is_lead = False
+    dismisses = True

@@ -169,7 +169,13 @@ def test_it_patches_a_call_reason(admin_api):
     reason = admin_api.post("/call-reasons", {"name": "Wrong number"}).json()
     r = admin_api.patch(f"/call-reasons/{reason['id']}", {"active": False})
     assert r.status_code == 200
-    assert r.json() == {"id": reason["id"], "name": "Wrong number", "is_lead": False, "active": False}
+    assert r.json() == {
+        "id": reason["id"],
+        "name": "Wrong number",
+        "is_lead": False,
+        "dismisses": False,
+        "active": False,
+    }
 
 
 def test_it_pages_with_a_cursor(admin_api):

@@ -8,6 +8,7 @@ from catalog.tests.factories import (
     BusinessUnitFactory,
     CallReasonFactory,
     CampaignFactory,
+    DismissReasonFactory,
     JobTypeFactory,
     TagFactory,
 )
@@ -246,7 +247,7 @@ def test_it_puts_pinned_notes_on_top_of_the_timeline(csr_api):
 def test_it_dismisses_with_a_reason_and_reopens(csr_api):
     lead = LeadFactory()
     assert csr_api.post(f"/leads/{lead.pk}/dismiss", {"note": "x"}).status_code == 422
-    reason = CallReasonFactory(is_lead=False, name="Price shopper")
+    reason = DismissReasonFactory(name="Price shopper")
     r = csr_api.post(f"/leads/{lead.pk}/dismiss", {"reason_id": reason.pk, "note": "Went elsewhere"})
     assert r.status_code == 200 and r.json()["status"] == "dismissed"
     assert csr_api.post(f"/leads/{lead.pk}/dismiss", {"reason_id": reason.pk}).status_code == 409

@@ -5,7 +5,13 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
-from catalog.tests.factories import BusinessUnitFactory, CallReasonFactory, CampaignFactory, JobTypeFactory
+from catalog.tests.factories import (
+    BusinessUnitFactory,
+    CallReasonFactory,
+    CampaignFactory,
+    DismissReasonFactory,
+    JobTypeFactory,
+)
 from conftest import make_employee
 from customers.tests.factories import LocationFactory, PhoneFactory
 from jobs.models import Job
@@ -71,7 +77,7 @@ def test_it_bulk_assigns_and_dismisses(csr):
     assert set(Lead.objects.values_list("assignee", flat=True)) == {other.pk}
     csr.post("/leads/bulk/", {"ids": [a.pk], "action": "dismiss", "reason": ""})
     assert Lead.objects.get(pk=a.pk).status == "open"
-    reason = CallReasonFactory(is_lead=False)
+    reason = DismissReasonFactory()
     csr.post("/leads/bulk/", {"ids": [a.pk, b.pk], "action": "dismiss", "reason": reason.pk})
     assert set(Lead.objects.values_list("status", flat=True)) == {"dismissed"}
 
@@ -144,7 +150,7 @@ def test_it_records_a_follow_up_and_rejects_a_past_date(csr):
 def test_it_dismisses_reopens_and_pins_from_the_page(csr):
     lead = LeadFactory()
     assert csr.post(f"/leads/{lead.pk}/dismiss/", {"note": "x"}).status_code == 400
-    csr.post(f"/leads/{lead.pk}/dismiss/", {"reason": CallReasonFactory().pk})
+    csr.post(f"/leads/{lead.pk}/dismiss/", {"reason": DismissReasonFactory().pk})
     assert Lead.objects.get(pk=lead.pk).status == "dismissed"
     csr.post(f"/leads/{lead.pk}/reopen/")
     assert Lead.objects.get(pk=lead.pk).status == "open"

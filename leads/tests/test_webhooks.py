@@ -11,7 +11,12 @@ from accounts.tests.factories import IntegrationFactory
 from bookings.models import WebhookDelivery
 from bookings.tests.factories import BookingFactory
 from calls.tests.factories import play_call, provider_actor
-from catalog.tests.factories import BusinessUnitFactory, CallReasonFactory, CampaignFactory, JobTypeFactory
+from catalog.tests.factories import (
+    BusinessUnitFactory,
+    CampaignFactory,
+    DismissReasonFactory,
+    JobTypeFactory,
+)
 from conftest import make_employee
 from customers.tests.factories import LocationFactory
 from leads.models import Lead
@@ -50,7 +55,7 @@ def test_it_tells_the_integration_that_posted_a_lead_it_was_dismissed(integratio
     )
     assert r.status_code == 201, r.content
     lead_id = r.json()["id"]
-    reason = CallReasonFactory(name="Out of area")
+    reason = DismissReasonFactory(name="Out of area")
     assert (
         csr_api.post(f"/leads/{lead_id}/dismiss", {"reason_id": reason.pk, "note": "Dallas"}).status_code
         == 200
@@ -89,7 +94,7 @@ def test_it_notifies_nobody_for_leads_employees_captured(csr_api):
     converted, dismissed = LeadFactory(), LeadFactory()
     assert converted.created_by_integration is None and converted.booking is None
     assert csr_api.post(f"/leads/{converted.pk}/convert", convert_body()).status_code == 201
-    reason = CallReasonFactory()
+    reason = DismissReasonFactory()
     assert csr_api.post(f"/leads/{dismissed.pk}/dismiss", {"reason_id": reason.pk}).status_code == 200
     assert not WebhookDelivery.objects.exists()
     assert not DBTaskResult.objects.filter(task_path="bookings.tasks.webhook_deliver").exists()
@@ -98,7 +103,8 @@ def test_it_notifies_nobody_for_leads_employees_captured(csr_api):
 def test_it_notifies_nothing_without_a_webhook_url_or_when_the_change_fails(csr_api):
     quiet = LeadFactory(created_by_integration=IntegrationFactory(webhook_url=""))
     assert (
-        csr_api.post(f"/leads/{quiet.pk}/dismiss", {"reason_id": CallReasonFactory().pk}).status_code == 200
+        csr_api.post(f"/leads/{quiet.pk}/dismiss", {"reason_id": DismissReasonFactory().pk}).status_code
+        == 200
     )
     loud = LeadFactory(created_by_integration=IntegrationFactory(webhook_url=HOOK))
     r = csr_api.post(f"/leads/{loud.pk}/convert", {})
@@ -110,7 +116,7 @@ def test_it_queues_the_webhook_in_the_changes_transaction():
     lead = LeadFactory(created_by_integration=IntegrationFactory(webhook_url=HOOK))
     csr = Actor(employee=make_employee(Role.CSR))
     with pytest.raises(RuntimeError), transaction.atomic():
-        lead_dismiss(actor=csr, lead=lead, reason=CallReasonFactory())
+        lead_dismiss(actor=csr, lead=lead, reason=DismissReasonFactory())
         assert WebhookDelivery.objects.count() == 1
         raise RuntimeError("the caller's transaction fails after the dismissal")
     assert not WebhookDelivery.objects.exists()

@@ -36,7 +36,9 @@ def trigram_index(table: str, column: str, name: str) -> PostgresOnlySQL:
     """A GIN trigram index on ``UPPER(column)``: the expression Django's ``icontains``
     and ``iexact`` compile to on PostgreSQL, so those lookups use it unchanged."""
     return PostgresOnlySQL(
-        sql=f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',
+        sql=(
+            f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        ),
         reverse_sql=f"DROP INDEX IF EXISTS {name}",
     )
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Tag
@@ -108,7 +108,9 @@ def customers_search(*, q: str = "", phone: str = "", email: str = "") -> QueryS
         # a column test and IN-subqueries through indexes, and would scan every
         # customer instead.
         found = Customer.objects.filter(name__icontains=text).values("pk").order_by()
-        matches = [Location.objects.filter(street__icontains=text).values("customer_id").order_by()]
+        matches: list[QuerySet[Any, Any]] = [
+            Location.objects.filter(street__icontains=text).values("customer_id").order_by()
+        ]
         if as_phone:
             matches.append(_reachable_at(as_phone).order_by())
         if "@" in text:

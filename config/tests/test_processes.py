@@ -28,10 +28,12 @@ def group_pids(pgid: int) -> list[tuple[int, str]]:
     """Every process descending from ``pgid`` (honcho puts each Procfile entry in
     a session of its own, so they are found by parent, not by group)."""
     out = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
-    rows = [line.split(None, 2) for line in out.splitlines() if line.strip()]
     children: dict[int, list[tuple[int, str]]] = {}
-    for pid, ppid, *args in rows:
-        children.setdefault(int(ppid), []).append((int(pid), args[0] if args else ""))
+    for line in out.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) >= 2:
+            command = fields[2] if len(fields) == 3 else ""
+            children.setdefault(int(fields[1]), []).append((int(fields[0]), command))
     found, todo = [], [pgid]
     while todo:
         for pid, args in children.get(todo.pop(), []):

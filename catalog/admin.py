@@ -104,12 +104,34 @@ class TrackingNumberInline(SettingsTabularInline):
     verbose_name = "tracking number"
 
 
+class CampaignForm(NamedForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # Choosing another campaign for technician leads moves the choice (save_model), not a clash.
+        return {*super()._get_validation_exclusions(), "for_job_generated_leads"}  # type: ignore[misc]
+
+
 @admin.register(Campaign)
 class CampaignAdmin(SettingsAdmin):
-    form = NamedForm
+    form = CampaignForm
     inlines = [TrackingNumberInline]
-    list_display = ["name", "category", "business_unit", "numbers", "monthly_cost", "active"]
-    list_filter = ["active", "category", "business_unit"]
+    list_display = [
+        "name",
+        "category",
+        "business_unit",
+        "numbers",
+        "monthly_cost",
+        "for_job_generated_leads",
+        "active",
+    ]
+    list_filter = ["active", "category", "business_unit", "for_job_generated_leads"]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        if obj.for_job_generated_leads:
+            Campaign.objects.filter(for_job_generated_leads=True).exclude(pk=obj.pk).update(
+                for_job_generated_leads=False
+            )
+        super().save_model(request, obj, form, change)
+
     search_fields = ["name", "tracking_numbers__number"]
     search_help_text = "A campaign's name or one of its tracking numbers, in any format."
     ordering = ["name"]

@@ -11,7 +11,12 @@ from ninja import Field, Router, Schema
 from accounts.api_auth import actor
 from accounts.roles import Perm
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag, TrackingNumber
-from catalog.services import campaign_set_tracking_numbers, ensure_unique_name, job_type_check
+from catalog.services import (
+    campaign_choose_for_job_generated,
+    campaign_set_tracking_numbers,
+    ensure_unique_name,
+    job_type_check,
+)
 from core.api import responses
 from core.errors import invalid, not_found
 from core.pagination import keyset_page
@@ -205,6 +210,11 @@ class CampaignIn(Schema):
     tracking_numbers: list[str] = []
     monthly_cost: Money = Field(Decimal("0.00"), ge=0, max_digits=12, decimal_places=2)
     active: bool = True
+    for_job_generated_leads: bool | None = Field(
+        None,
+        description="True makes this the campaign technician-generated leads are credited to "
+        "(the previous one stops being it); false leaves none chosen.",
+    )
 
 
 class CampaignPatch(Schema):
@@ -214,6 +224,11 @@ class CampaignPatch(Schema):
     tracking_numbers: list[str] | None = None
     monthly_cost: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     active: bool | None = None
+    for_job_generated_leads: bool | None = Field(
+        None,
+        description="True makes this the campaign technician-generated leads are credited to "
+        "(the previous one stops being it); false leaves none chosen.",
+    )
 
 
 class CampaignOut(Schema):
@@ -224,6 +239,7 @@ class CampaignOut(Schema):
     tracking_numbers: list[str]
     monthly_cost: Money
     active: bool
+    for_job_generated_leads: bool
 
     @staticmethod
     def resolve_tracking_numbers(obj: Campaign) -> list[str]:
@@ -261,6 +277,8 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Cam
             active=payload.active,
         )
         campaign_set_tracking_numbers(campaign=campaign, numbers=payload.tracking_numbers)
+        if payload.for_job_generated_leads:
+            campaign_choose_for_job_generated(campaign)
     return 201, _campaigns().get(pk=campaign.pk)
 
 
@@ -270,6 +288,7 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
     campaign: Campaign = _get(Campaign, campaign_id)
     data = payload.dict(exclude_unset=True)
     numbers = data.pop("tracking_numbers", None)
+    chosen = data.pop("for_job_generated_leads", None)
     if "name" in data:
         data["name"] = ensure_unique_name(Campaign, data["name"], exclude_pk=campaign.pk)
     if "business_unit_id" in data:
@@ -279,6 +298,10 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
         campaign.save()
         if numbers is not None:
             campaign_set_tracking_numbers(campaign=campaign, numbers=numbers)
+        if chosen:
+            campaign_choose_for_job_generated(campaign)
+        elif chosen is False and campaign.for_job_generated_leads:
+            campaign_choose_for_job_generated(None)
     return _campaigns().get(pk=campaign.pk)
 
 

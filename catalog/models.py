@@ -71,11 +71,23 @@ class Campaign(models.Model):
         max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
     active = models.BooleanField(default=True)
+    # Settings → Campaigns: the campaign every job-generated (technician) lead is credited to.
+    for_job_generated_leads = models.BooleanField(
+        "technician-generated leads",
+        default=False,
+        help_text="Leads a technician sets on a job are credited to this campaign (one campaign at most; "
+        "without one they take the origin job's campaign).",
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(monthly_cost__gte=0), name="campaign_cost_positive"),
+            models.UniqueConstraint(
+                fields=["for_job_generated_leads"],
+                condition=models.Q(for_job_generated_leads=True),
+                name="campaign_one_for_job_generated_leads",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,6 +62,24 @@ def dismiss_reasons() -> QuerySet[CallReason]:
     return CallReason.objects.filter(active=True, dismisses=True).order_by("name")
 
 
+def job_generated_campaign() -> Campaign | None:
+    """The campaign chosen in Settings for technician-generated leads (active or not:
+    the choice stands until an admin moves it)."""
+    return Campaign.objects.filter(for_job_generated_leads=True).first()
+
+
+@transaction.atomic
+def campaign_choose_for_job_generated(campaign: Campaign | None) -> None:
+    """Make ``campaign`` the one technician-generated leads are credited to (``None``: no campaign)."""
+    others = Campaign.objects.filter(for_job_generated_leads=True)
+    if campaign is not None:
+        others = others.exclude(pk=campaign.pk)
+    others.update(for_job_generated_leads=False)
+    if campaign is not None:
+        Campaign.objects.filter(pk=campaign.pk).update(for_job_generated_leads=True)
+        campaign.for_job_generated_leads = True
+
+
 def campaign_for_number(number: str) -> Campaign | None:
     """The campaign a dialled tracking number names, if any."""
     row = TrackingNumber.objects.select_related("campaign").filter(number=number, active=True).first()

@@ -233,6 +233,25 @@ class Lead(ContactInfo):
         return f"Lead {self.pk}: {self.name or self.phone or self.email or 'unnamed'}"
 
     @property
+    def contact_phone(self) -> str:
+        """The number to call: as typed, else the linked customer's first (for a
+        job-generated lead, the origin job's customer). Lists prefetch
+        ``customer__contacts`` so this costs no query per row."""
+        if self.phone:
+            return self.phone
+        if self.customer_id and self.customer:
+            phones = self.customer.phones
+            return phones[0] if phones else ""
+        return ""
+
+    @property
+    def contact_city(self) -> str:
+        """The city as typed, else the lead's location's (a job-generated lead's is the job's)."""
+        if self.city:
+            return self.city
+        return self.location.city if self.location_id and self.location else ""
+
+    @property
     def display_name(self) -> str:
         """The person's name as typed, else the linked customer's (select_related it in lists)."""
         if self.name:

@@ -109,9 +109,10 @@ def leads_filtered(qs: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
 
 def queue_rows(qs: QuerySet[Lead]) -> QuerySet[Lead]:
     """What a row of the queue shows, in a fixed number of queries."""
+    # The customer's contacts: a job-generated lead shows its origin job's customer's phone.
     return qs.select_related(
         "campaign", "business_unit", "job_type", "assignee", "customer", "location", "lead_setting_employee"
-    ).prefetch_related("tags")
+    ).prefetch_related("tags", "customer__contacts")
 
 
 def queue_order(qs: QuerySet[Lead], filters: LeadFilters) -> tuple[QuerySet[Lead], tuple[str, ...]]:

@@ -20,7 +20,7 @@ from bookings.models import Booking
 from bookings.tasks import webhook_notify
 from calls.models import Call
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
-from catalog.services import dismiss_reason_check, job_type_check
+from catalog.services import dismiss_reason_check, job_generated_campaign, job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, forbidden, invalid
 from core.locks import transaction_lock
@@ -347,6 +347,10 @@ def lead_capture(
     if type == Lead.Type.ABANDONED_CALL and call is None:
         errors.append(FieldError("call_id", "an abandoned-call lead needs its call"))
     if type == Lead.Type.JOB_GENERATED:
+        if campaign is None:
+            # Credited to the campaign chosen in Settings for technician leads, else the origin job's,
+            # so reports do not pile them under "(no campaign)".
+            campaign = job_generated_campaign() or (origin_job.campaign if origin_job else None)
         if origin_job is None:
             errors.append(FieldError("origin_job_id", "a job-generated lead needs the job it came from"))
         if lead_setting_employee is None:

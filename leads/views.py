@@ -104,7 +104,7 @@ def _lead(a: Actor, lead_id: int) -> Lead:
             "call_reason",
             "merged_into",
         )
-        .prefetch_related("tags")
+        .prefetch_related("tags", "customer__contacts")
         .filter(pk=lead_id)
         .first()
     )

@@ -330,7 +330,8 @@ def campaign_report(*, date_range: DateRange) -> CampaignReport:
         for c in campaigns
     ]
     if None in active_ids:
-        # Calls to unknown numbers and job-generated leads carry no campaign; show the gap.
+        # Calls to unknown numbers carry no campaign (job-generated leads take the one chosen for
+        # technician leads, else their job's): show the gap.
         rows.append(CampaignRow(campaign_id=None, name="(no campaign)", category=""))
     for row in rows:
         row.calls = calls.get(row.campaign_id, 0)

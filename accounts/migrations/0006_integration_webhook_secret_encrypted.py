@@ -27,7 +27,7 @@ def decrypt_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_integration_telephony"),
+        ("accounts", "0005_login_lockout"),
     ]
 
     operations = [

@@ -29,6 +29,7 @@ from catalog.services import dismiss_reason_check, job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
+from core.pagination import Sorting, SortOption
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
@@ -36,6 +37,15 @@ from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead
 from leads.services import CaptureResult, Contact, lead_capture, normalize_contact
+
+# The Bookings screen's sortable columns (indexes on PostgreSQL: bookings migration 0003).
+BOOKING_SORTING = Sorting(
+    options={
+        "received": SortOption(fields=("created_at",), descending_first=True),
+        "wanted": SortOption(fields=("requested_start",)),
+    },
+    default="-received",
+)
 
 CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
 

@@ -23,6 +23,7 @@ from accounts.models import Employee, Integration, Role
 from accounts.roles import Perm
 from bookings.models import ATTRIBUTION_FIELDS, Booking
 from bookings.services import (
+    BOOKING_SORTING,
     WINDOWS,
     PublicRequest,
     booking_accept,
@@ -37,7 +38,6 @@ from catalog.services import dismiss_reasons
 from core.errors import DomainError, invalid
 from core.forms import worded
 from core.net import client_ip
-from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customers_matching
@@ -69,16 +69,19 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
         qs = qs.filter(status=status)
     if channel in Booking.Channel.values:
         qs = qs.filter(channel=channel)
+    sort = BOOKING_SORTING.pick(request.GET.get("sort"))
     try:
-        items, next_cursor = keyset_page(
-            qs, order=("-created_at", "-id"), cursor=request.GET.get("cursor") or None, limit=QUEUE_PAGE
+        items, next_cursor = BOOKING_SORTING.page(
+            qs, sort=sort, cursor=request.GET.get("cursor") or None, limit=QUEUE_PAGE
         )
     except DomainError:
-        items, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=None, limit=QUEUE_PAGE)
+        items, next_cursor = BOOKING_SORTING.page(qs, sort=sort, cursor=None, limit=QUEUE_PAGE)
     bookings_mark_matches(items)
     return {
         "bookings": items,
         "next_cursor": next_cursor,
+        "sort": sort,
+        "sorting": BOOKING_SORTING,
         "status": status,
         "channel": channel,
         "statuses": Booking.Status.choices,

@@ -35,6 +35,7 @@ from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import campaign_for_number, dismiss_reason_check
 from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
+from core.pagination import Sorting, SortOption
 from core.phones import try_normalize_phone
 from customers.models import Customer, Location
 from customers.services import customers_matching
@@ -850,6 +851,16 @@ def calls_follow_up_queue(*, kind: str | None = None) -> QuerySet[Call]:
             raise invalid("kind", f"must be one of {', '.join(QUEUE_KINDS)}")
         qs = qs.filter(classification=QUEUE_KINDS[kind])
     return qs.select_related("campaign", "lead", "accepted_by", "customer").order_by("-follow_up_at", "-id")
+
+
+# The calls list's sortable columns (each has its index on PostgreSQL: calls migration 0004).
+CALL_SORTING = Sorting(
+    options={
+        "time": SortOption(fields=("created_at",), descending_first=True),
+        "duration": SortOption(fields=("duration_seconds",), descending_first=True),
+    },
+    default="-time",
+)
 
 
 def calls_filtered(

@@ -26,6 +26,7 @@ from accounts.models import Employee
 from accounts.roles import Perm
 from calls.models import Call
 from calls.services import (
+    CALL_SORTING,
     QUEUE_KINDS,
     LeadDetails,
     call_accept,
@@ -505,8 +506,8 @@ def calls_list(request: HttpRequest) -> HttpResponse:
             since=_day_start(get.get("since", ""), "since"),
             until=_day_start(get.get("until", ""), "until", next_day=True),
         ).select_related("lead")
-        items, next_cursor = keyset_page(
-            qs, order=("-created_at", "-id"), cursor=get.get("cursor") or None, limit=50
+        items, next_cursor = CALL_SORTING.page(
+            qs, sort=get.get("sort"), cursor=get.get("cursor") or None, limit=50
         )
     except DomainError as exc:
         errors = _errors(exc)
@@ -522,6 +523,8 @@ def calls_list(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "values": get,
             "query": params.urlencode(),
+            "sorting": CALL_SORTING,
+            "sort": CALL_SORTING.pick(get.get("sort")),
             "classifications": Call.Classification.choices,
             "campaigns": Campaign.objects.all(),
             "agents": Employee.objects.filter(accepted_calls__isnull=False).distinct().order_by("name"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 
 from core.errors import invalid
 
@@ -26,14 +27,22 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, qs: QuerySet[M], fields: list[str]) -> list[Any]:
+def _decode(cursor: str, qs: QuerySet[M], fields: list[str], tag: str = "") -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if tag:
+            # A sorted list's cursor names its sort: a cursor of another sort is not this list's.
+            if not isinstance(values, list) or not values or values[0] != tag:
+                raise ValueError
+            values = values[1:]
         if not isinstance(values, list) or len(values) != len(fields):
             raise ValueError
         model_fields = [qs.model._meta.get_field(name) for name in fields]
-        return [f.to_python(v) for f, v in zip(model_fields, values, strict=True)]  # type: ignore[union-attr]
+        return [
+            None if v is None else f.to_python(v)  # type: ignore[union-attr]
+            for f, v in zip(model_fields, values, strict=True)
+        ]
     except (ValueError, ValidationError, TypeError):
         raise invalid("cursor", "is not a cursor this list gave out") from None
 
@@ -46,23 +55,47 @@ def clamp_limit(limit: int | None) -> int:
     return limit
 
 
+def _nullable(qs: QuerySet[M], field: str) -> bool:
+    return bool(getattr(qs.model._meta.get_field(field), "null", False))
+
+
 def keyset_page(
-    qs: QuerySet[M], *, order: tuple[str, ...], cursor: str | None, limit: int | None
+    qs: QuerySet[M], *, order: tuple[str, ...], cursor: str | None, limit: int | None, tag: str = ""
 ) -> tuple[list[M], str | None]:
-    """One page of ``qs`` sorted by ``order`` (non-null fields, the last one
-    unique, e.g. ``("-created_at", "-id")``) and the cursor of the next page."""
+    """One page of ``qs`` sorted by ``order`` (the model's own fields, the last one
+    unique, e.g. ``("-created_at", "-id")``) and the cursor of the next page.
+
+    A nullable field sorts its empty values last in either direction, and the
+    cursor carries ``None`` across them. ``tag`` (a sort's name) is written into
+    the cursor and checked on the way back, so a cursor only continues the sort
+    that gave it out.
+    """
     size = clamp_limit(limit)
     fields = [name.lstrip("-") for name in order]
-    qs = qs.order_by(*order)
+    nullable = [_nullable(qs, f) for f in fields]
+    qs = qs.order_by(
+        *(
+            (F(f).desc(nulls_last=True) if name.startswith("-") else F(f).asc(nulls_last=True))
+            if null
+            else name
+            for name, f, null in zip(order, fields, nullable, strict=True)
+        )
+    )
     if cursor:
-        values = _decode(cursor, qs, fields)
-        after = Q()
+        values = _decode(cursor, qs, fields, tag)
+        after = Q(pk__in=[])
         for i, name in enumerate(order):
-            field = fields[i]
+            field, value = fields[i], values[i]
+            if value is None:
+                continue  # nothing sorts after an empty value but its ties (the next fields)
             op = "lt" if name.startswith("-") else "gt"
-            step = Q(**{f"{field}__{op}": values[i]})
+            step = Q(**{f"{field}__{op}": value})
+            if nullable[i]:
+                step |= Q(**{f"{field}__isnull": True})
             for j in range(i):
-                step &= Q(**{fields[j]: values[j]})
+                step &= (
+                    Q(**{f"{fields[j]}__isnull": True}) if values[j] is None else Q(**{fields[j]: values[j]})
+                )
             after |= step
         qs = qs.filter(after)
     rows = list(qs[: size + 1])
@@ -70,4 +103,40 @@ def keyset_page(
         return rows, None
     rows = rows[:size]
     last = rows[-1]
-    return rows, _encode([getattr(last, f) for f in fields])
+    values = [getattr(last, f) for f in fields]
+    return rows, _encode([tag, *values] if tag else values)
+
+
+@dataclass(frozen=True)
+class SortOption:
+    """A sortable column: the model fields it orders by (the id breaks ties) and
+    the direction a first click sorts in."""
+
+    fields: tuple[str, ...]
+    descending_first: bool = False
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """What a list may be sorted by: ``?sort=created`` ascending, ``?sort=-created``
+    descending; anything else falls back to the default."""
+
+    options: dict[str, SortOption]
+    default: str
+
+    def pick(self, raw: str | None) -> str:
+        raw = (raw or "").strip()
+        return raw if raw.lstrip("-") in self.options else self.default
+
+    def order(self, sort: str) -> tuple[str, ...]:
+        sort = self.pick(sort)
+        sign = "-" if sort.startswith("-") else ""
+        option = self.options[sort.lstrip("-")]
+        return (*(f"{sign}{f}" for f in option.fields), f"{sign}id")
+
+    def page(
+        self, qs: QuerySet[M], *, sort: str | None, cursor: str | None, limit: int | None
+    ) -> tuple[list[M], str | None]:
+        """One page in the chosen sort; the cursor continues only that sort."""
+        chosen = self.pick(sort)
+        return keyset_page(qs, order=self.order(chosen), cursor=cursor, limit=limit, tag=chosen)

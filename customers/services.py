@@ -11,8 +11,19 @@ from django.utils import timezone
 from catalog.models import Tag
 from core.errors import DomainError, FieldError, collect
 from core.models import AuditActor, AuditEntry
+from core.pagination import Sorting, SortOption
 from core.phones import normalize_email, normalize_phone, try_normalize_phone
 from customers.models import ContactInfo, ContactPoint, Customer, Location
+
+# The customer list's sortable columns (indexes: name, id and -created_at, -id).
+CUSTOMER_SORTING = Sorting(
+    options={
+        "name": SortOption(fields=("name",)),
+        "created": SortOption(fields=("created_at",), descending_first=True),
+    },
+    default="name",
+)
+
 
 ADDRESS_REQUIRED = ("street", "city", "state", "zip")
 

@@ -19,11 +19,11 @@ from accounts.roles import Perm
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.models import AuditEntry
-from core.pagination import keyset_page
 from core.phones import try_normalize_phone
 from customers.forms import CustomerEditForm, CustomerForm, LocationEditForm, LocationForm
 from customers.models import ContactPoint, Customer, Location
 from customers.services import (
+    CUSTOMER_SORTING,
     customer_create,
     customer_duplicates,
     customer_history,
@@ -74,17 +74,20 @@ def _search_context(request: HttpRequest) -> dict[str, Any]:
     q = request.GET.get("q", "").strip()
     cursor = request.GET.get("cursor") or None
     qs = _search_rows(customers_search(q=q))
+    sort = CUSTOMER_SORTING.pick(request.GET.get("sort"))
     try:
-        customers, next_cursor = keyset_page(qs, order=("name", "id"), cursor=cursor, limit=SEARCH_PAGE_SIZE)
+        customers, next_cursor = CUSTOMER_SORTING.page(qs, sort=sort, cursor=cursor, limit=SEARCH_PAGE_SIZE)
     except DomainError:
         # A cursor from an old link: show the first page rather than an error.
         cursor = None
-        customers, next_cursor = keyset_page(qs, order=("name", "id"), cursor=None, limit=SEARCH_PAGE_SIZE)
+        customers, next_cursor = CUSTOMER_SORTING.page(qs, sort=sort, cursor=None, limit=SEARCH_PAGE_SIZE)
     return {
         "q": q,
         "customers": customers,
         "cursor": cursor,
-        "next_query": urlencode({"q": q, "cursor": next_cursor}) if next_cursor else "",
+        "sort": sort,
+        "sorting": CUSTOMER_SORTING,
+        "next_query": urlencode({"q": q, "sort": sort, "cursor": next_cursor}) if next_cursor else "",
     }
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 
 from accounts.actor import Actor
 from accounts.models import Employee, Role
@@ -16,6 +16,8 @@ from catalog.services import job_type_check
 from core.choices import Priority
 from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
+from core.pagination import Sorting, SortOption
+from core.phones import try_normalize_phone
 from customers.models import Customer, Location
 from jobs.models import Invoice, InvoiceLine, Job
 from scheduling.services import place_move, place_release, place_take
@@ -36,6 +38,40 @@ INVOICE_STATUS_CHANGES: dict[str, set[str]] = {
     Invoice.Status.PAID: set(),
     Invoice.Status.VOID: set(),
 }
+
+
+# The jobs list's sortable columns (``core.pagination.Sorting``); each has its index (jobs migration 0003).
+JOB_SORTING = Sorting(
+    options={
+        "number": SortOption(fields=(), descending_first=True),
+        "start": SortOption(fields=("start",), descending_first=True),
+        "created": SortOption(fields=("created_at",), descending_first=True),
+    },
+    default="-created",
+)
+# A technician's own jobs: by start, the latest (upcoming) first.
+TECHNICIAN_JOB_SORT = "-start"
+
+
+def jobs_search(qs: QuerySet[Job], q: str) -> QuerySet[Job]:
+    """The Jobs search: a job number, the customer's name or phone (any format),
+    the street or city, or words of the summary."""
+    q = q.strip()
+    if not q:
+        return qs
+    cond = (
+        Q(customer__name__icontains=q)
+        | Q(location__street__icontains=q)
+        | Q(location__city__iexact=q)
+        | Q(summary__icontains=q)
+    )
+    number = q.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        cond |= Q(pk=int(number))
+    phone = try_normalize_phone(q) if sum(ch.isdigit() for ch in q) >= 7 else None
+    if phone:
+        cond |= Q(customer__contacts__kind="phone", customer__contacts__value=phone)
+    return qs.filter(cond).distinct() if phone else qs.filter(cond)
 
 
 def _check_technician(employee: Employee | None, field: str) -> None:

@@ -20,7 +20,6 @@ from accounts.roles import Perm
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.models import AuditEntry
-from core.pagination import keyset_page
 from core.templatetags.leadline import money
 from customers.models import Customer
 from jobs.api import job_visible
@@ -29,12 +28,15 @@ from jobs.models import Invoice, InvoiceLine, Job
 from jobs.services import (
     ALLOWED_STATUS_CHANGES,
     INVOICE_STATUS_CHANGES,
+    JOB_SORTING,
+    TECHNICIAN_JOB_SORT,
     invoice_add_line,
     invoice_set_status,
     job_book,
     job_can_change_status,
     job_set_status,
     job_update,
+    jobs_search,
 )
 
 LIST_PAGE_SIZE = 50
@@ -350,12 +352,15 @@ def job_list(request: HttpRequest) -> HttpResponse:
             customers = customers.filter(pk__in=visible.values("customer_id"))
         customer = customers.first()
         qs = qs.filter(customer_id=filters["customer"])
+    q = request.GET.get("q", "").strip()
+    qs = jobs_search(qs, q)
+    sort = JOB_SORTING.pick(request.GET.get("sort") or (TECHNICIAN_JOB_SORT if own_only else None))
     cursor = request.GET.get("cursor") or None
     try:
-        jobs, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=cursor, limit=LIST_PAGE_SIZE)
+        jobs, next_cursor = JOB_SORTING.page(qs, sort=sort, cursor=cursor, limit=LIST_PAGE_SIZE)
     except DomainError:
         cursor = None
-        jobs, next_cursor = keyset_page(qs, order=("-created_at", "-id"), cursor=None, limit=LIST_PAGE_SIZE)
+        jobs, next_cursor = JOB_SORTING.page(qs, sort=sort, cursor=None, limit=LIST_PAGE_SIZE)
     kept = {k: v for k, v in request.GET.items() if k != "cursor" and v}
     return render(
         request,
@@ -364,6 +369,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "nav": "jobs",
             "form": form if form.is_bound else JobFilterForm(),
             "jobs": jobs,
+            "q": q,
+            "sort": sort,
+            "sorting": JOB_SORTING,
             "own_only": own_only,
             "customer": customer,
             "cursor": cursor,

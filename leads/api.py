@@ -345,7 +345,7 @@ def list_leads(
     qs, order = queue_order(
         leads_filtered(leads_for(actor(request)), filters).prefetch_related("tags"), filters
     )
-    items, next_cursor = keyset_page(qs, order=order, cursor=cursor, limit=limit)
+    items, next_cursor = keyset_page(qs, order=order, cursor=cursor, limit=limit, tag=filters.sort)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -306,3 +306,24 @@ class LeadActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on lead {self.lead_id}"
+
+
+class SavedFilter(models.Model):
+    """A Follow Up view an employee saved: a name and the screen's query string
+    (filters and sort, never a page cursor). Each employee sees only their own."""
+
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="saved_lead_filters"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "name"], name="saved_filter_name_per_employee"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,7 @@ from ninja import Schema
 from accounts.actor import Actor
 from accounts.roles import Perm
 from core.errors import forbidden
+from core.pagination import Sorting, SortOption
 from core.phones import try_normalize_phone
 from core.schemas import PriorityName
 from leads.models import Lead
@@ -25,6 +26,15 @@ LeadChannel = Literal["call", "text", "online", "email", "chat", "partner", "pho
 QUEUE_ORDER = ("follow_up_on", "id")
 # The first-response clock: the leads still waiting for one, the soonest due (most late) first.
 SLA_ORDER = ("first_response_due_at", "id")
+# Follow Up's sortable columns; each has its index (leads migration 0008, on status first).
+LEAD_SORTING = Sorting(
+    options={
+        "follow_up": SortOption(fields=("follow_up_on",)),
+        "created": SortOption(fields=("created_at",), descending_first=True),
+        "name": SortOption(fields=("name",)),
+    },
+    default="follow_up",
+)
 
 
 class LeadFilters(Schema):
@@ -45,8 +55,9 @@ class LeadFilters(Schema):
     created_after: date | None = None
     created_before: date | None = None
     q: str = ""
-    # "sla": only leads still awaiting a first response under an SLA, by due time (the clock).
-    sort: Literal["follow_up", "sla"] = "follow_up"
+    # "sla": only leads still awaiting a first response under an SLA, by due time (the clock);
+    # the others sort by a column ("-" first for descending), LEAD_SORTING.
+    sort: Literal["follow_up", "-follow_up", "created", "-created", "name", "-name", "sla"] = "follow_up"
 
 
 def leads_for(actor: Actor) -> QuerySet[Lead]:
@@ -121,4 +132,4 @@ def queue_order(qs: QuerySet[Lead], filters: LeadFilters) -> tuple[QuerySet[Lead
     if filters.sort == "sla":
         awaiting = qs.filter(first_response_at__isnull=True, first_response_due_at__isnull=False)
         return awaiting, SLA_ORDER
-    return qs, QUEUE_ORDER
+    return qs, LEAD_SORTING.order(filters.sort)

@@ -29,7 +29,7 @@ from catalog.services import dismiss_reasons
 from core.choices import Priority
 from core.csvfile import csv_streaming_response
 from core.errors import DomainError
-from core.forms import add_domain_errors, safe_next
+from core.forms import add_domain_errors, safe_next, worded
 from core.pagination import keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
@@ -47,7 +47,8 @@ from leads.forms import (
     office_staff,
 )
 from leads.models import Lead, LeadActivity
-from leads.selectors import LeadFilters, leads_filtered, leads_for, queue_order, queue_rows
+from leads.saved import saved_filter_delete, saved_filter_get, saved_filter_save, saved_filters_for
+from leads.selectors import LEAD_SORTING, LeadFilters, leads_filtered, leads_for, queue_order, queue_rows
 from leads.services import (
     LOCATION_UNCONFIRMED,
     Contact,
@@ -140,9 +141,11 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     filters, problems = _filters(request)
     qs, order = queue_order(queue_rows(leads_filtered(_readable(a), filters)), filters)
     try:
-        rows, next_cursor = keyset_page(qs, order=order, cursor=request.GET.get("cursor"), limit=50)
+        rows, next_cursor = keyset_page(
+            qs, order=order, cursor=request.GET.get("cursor"), limit=50, tag=filters.sort
+        )
     except DomainError:
-        rows, next_cursor = keyset_page(qs, order=order, cursor=None, limit=50)
+        rows, next_cursor = keyset_page(qs, order=order, cursor=None, limit=50, tag=filters.sort)
         problems.append("That page link has expired; showing the first page.")
     query = {k: v for k, v in request.GET.items() if v != "" and k != "cursor"}
     context = {
@@ -157,11 +160,55 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
         "filtered": bool({k for k in query if k != "sort"}),
         "sort_sla_url": f"?{urlencode({**query, 'sort': 'sla'})}",
+        "sorting": LEAD_SORTING,
+        "sort": filters.sort,
+        "saved_filters": list(saved_filters_for(a)),
+        "current_query": urlencode(query),
+        "my_leads_url": f"?{urlencode({'assignee_id': a.employee.pk})}" if a.employee else "",
+        "my_leads": a.employee is not None and filters.assignee_id == a.employee.pk,
         "sort_follow_up_url": f"?{urlencode({k: v for k, v in query.items() if k != 'sort'})}",
         "now": timezone.now(),
         **_choices(),
     }
     return render(request, "leads/follow_up.html", context)
+
+
+@login_required
+@require_POST
+def follow_up_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the Follow Up view the employee is looking at under a name."""
+    a = _actor(request)
+    try:
+        saved = saved_filter_save(
+            actor=a, name=request.POST.get("name", ""), query=request.POST.get("query", "")
+        )
+    except DomainError as exc:
+        messages.error(request, " ".join(worded(e.field, e.message) for e in exc.errors) or exc.detail)
+        return redirect(f"{reverse('follow_up')}?{request.POST.get('query', '')}")
+    messages.success(request, f"Saved the view “{saved.name}”.")
+    return redirect(f"{reverse('follow_up')}?{saved.query}")
+
+
+@login_required
+def follow_up_view_apply(request: HttpRequest, view_id: int) -> HttpResponse:
+    a = _actor(request)
+    try:
+        saved = saved_filter_get(actor=a, pk=view_id)
+    except DomainError:
+        raise Http404("No such saved view.") from None
+    return redirect(f"{reverse('follow_up')}?{saved.query}")
+
+
+@login_required
+@require_POST
+def follow_up_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    a = _actor(request)
+    try:
+        saved_filter_delete(actor=a, pk=view_id)
+    except DomainError:
+        raise Http404("No such saved view.") from None
+    messages.success(request, "Saved view deleted.")
+    return redirect("follow_up")
 
 
 def _today() -> date:

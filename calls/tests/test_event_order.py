@@ -19,7 +19,7 @@ from accounts.tests.factories import IntegrationFactory
 from calls.models import Call
 from calls.services import call_event_record
 from calls.tests.factories import play_call, provider_actor
-from catalog.tests.factories import CallReasonFactory
+from catalog.tests.factories import DismissReasonFactory
 from conftest import make_employee
 from core.errors import DomainError
 from core.models import AuditEntry
@@ -182,7 +182,7 @@ def test_it_refuses_to_reopen_a_second_open_abandoned_lead_for_one_number():
         call_event_record(actor=actor, provider_call_id=f"r{i}", event="ended", at=t0 + timedelta(seconds=90))
         if i == 0:
             first = Lead.objects.get()
-            lead_dismiss(actor=csr, lead=first, reason=CallReasonFactory(is_lead=False))
+            lead_dismiss(actor=csr, lead=first, reason=DismissReasonFactory())
     assert Lead.objects.filter(status="open").count() == 1
     with pytest.raises(DomainError) as raised:
         lead_reopen(actor=csr, lead=first)

@@ -129,3 +129,35 @@ def elapsed(value: datetime | None) -> str:
 def duration(value: int | float | None) -> str:
     """A number of seconds as a duration: ``4 min 05 s``."""
     return duration_words(value)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context: template.Context, label: str, key: str, extra_class: str = "") -> str:
+    """A sortable column header: a link that sorts by ``key`` (toggling the
+    direction when it already does), ``aria-sort`` on the sorted one. Reads
+    ``sorting`` (a ``core.pagination.Sorting``), ``sort`` and the request's query."""
+    sorting = context["sorting"]
+    current = sorting.pick(context.get("sort"))
+    option = sorting.options[key]
+    if current.lstrip("-") == key:
+        descending = current.startswith("-")
+        state = "descending" if descending else "ascending"
+        target = key if descending else f"-{key}"
+        arrow = " ▼" if descending else " ▲"
+    else:
+        state, arrow = "", ""
+        target = f"-{key}" if option.descending_first else key
+    query = context["request"].GET.copy()
+    query.pop("cursor", None)
+    query["sort"] = target
+    next_state = "descending" if target.startswith("-") else "ascending"
+    return format_html(
+        '<th scope="col"{}{}><a class="sort" href="?{}" title="Sort {}">{}'
+        '<span aria-hidden="true">{}</span></a></th>',
+        format_html(' class="{}"', extra_class) if extra_class else "",
+        format_html(' aria-sort="{}"', state) if state else "",
+        query.urlencode(),
+        next_state,
+        label,
+        arrow,
+    )

@@ -29,7 +29,11 @@ from accounts.actor import Actor
 from accounts.models import Employee, Integration, Role
 from bookings.models import CampaignRule
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag
-from catalog.services import campaign_set_tracking_numbers
+from catalog.services import (
+    campaign_choose_for_job_generated,
+    campaign_set_tracking_numbers,
+    job_generated_campaign,
+)
 from core.choices import Priority
 from customers.models import ContactPoint, Customer, Location
 from jobs.models import Invoice, Job
@@ -661,6 +665,12 @@ def _reference_data() -> Reference:
         if created and cspec.numbers:
             campaign_set_tracking_numbers(campaign=campaign, numbers=list(cspec.numbers))
         campaigns[cspec.name] = campaign
+    # Settings → Campaigns: where technician-generated leads are credited (not a paid campaign).
+    if job_generated_campaign() is None:
+        technician, _ = Campaign.objects.get_or_create(
+            name="Technician generated", defaults={"category": Campaign.Category.REPEAT}
+        )
+        campaign_choose_for_job_generated(technician)
     reasons = {
         name: CallReason.objects.get_or_create(name=name, defaults={"is_lead": is_lead})[0]
         for name, is_lead in CALL_REASONS

@@ -3,17 +3,6 @@
 from django.db import migrations, models
 
 
-def technician_campaign(apps, schema_editor):
-    """Every company starts with a "Technician generated" campaign chosen for
-    job-generated leads (an admin may choose another in Settings)."""
-    Campaign = apps.get_model("catalog", "Campaign")
-    campaign = Campaign.objects.filter(name__iexact="Technician generated").first()
-    if campaign is None:
-        campaign = Campaign.objects.create(name="Technician generated", category="repeat")
-    campaign.for_job_generated_leads = True
-    campaign.save(update_fields=["for_job_generated_leads"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,5 +19,4 @@ class Migration(migrations.Migration):
             model_name='campaign',
             constraint=models.UniqueConstraint(condition=models.Q(('for_job_generated_leads', True)), fields=('for_job_generated_leads',), name='campaign_one_for_job_generated_leads'),
         ),
-        migrations.RunPython(technician_campaign, migrations.RunPython.noop),
     ]

@@ -2,17 +2,23 @@ from django.db import migrations
 
 
 def credit_job_generated_leads(apps, schema_editor):
-    """Job-generated leads captured without a campaign take the one chosen for
-    technician leads (catalog 0004), else their origin job's."""
+    """Job-generated leads captured without a campaign (reports showed them under
+    "(no campaign)") are credited to the campaign chosen for technician leads;
+    when none is chosen, a "Technician generated" campaign is made and chosen.
+    A company with no such leads is left alone (the admin chooses in Settings)."""
     Campaign = apps.get_model("catalog", "Campaign")
     Lead = apps.get_model("leads", "Lead")
-    chosen = Campaign.objects.filter(for_job_generated_leads=True).first()
     orphans = Lead.objects.filter(type="job_generated", campaign__isnull=True)
-    if chosen is not None:
-        orphans.update(campaign=chosen)
+    if not orphans.exists():
         return
-    for lead in orphans.select_related("origin_job").exclude(origin_job__campaign__isnull=True).iterator():
-        Lead.objects.filter(pk=lead.pk).update(campaign_id=lead.origin_job.campaign_id)
+    chosen = Campaign.objects.filter(for_job_generated_leads=True).first()
+    if chosen is None:
+        chosen = Campaign.objects.filter(name__iexact="Technician generated").first()
+        if chosen is None:
+            chosen = Campaign.objects.create(name="Technician generated", category="repeat")
+        chosen.for_job_generated_leads = True
+        chosen.save(update_fields=["for_job_generated_leads"])
+    orphans.update(campaign=chosen)
 
 
 class Migration(migrations.Migration):

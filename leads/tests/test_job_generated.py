@@ -50,22 +50,12 @@ def set_lead(api, job) -> Lead:
 
 @pytest.fixture(autouse=True)
 def technician_campaign():
-    """The campaign migration catalog 0004 makes (built here: a browser test's flush removes it)."""
+    """The campaign load_demo (or leads migration 0006) makes and chooses."""
     campaign = Campaign.objects.filter(name="Technician generated").first() or CampaignFactory(
         name="Technician generated", category="repeat"
     )
     campaign_choose_for_job_generated(campaign)
     return campaign
-
-
-def test_it_starts_with_a_technician_generated_campaign_chosen():
-    Campaign.objects.all().delete()
-    migration = importlib.import_module("catalog.migrations.0004_campaign_for_job_generated_leads")
-    migration.technician_campaign(apps, None)
-    migration.technician_campaign(apps, None)
-    chosen = job_generated_campaign()
-    assert chosen is not None and chosen.name == "Technician generated"
-    assert Campaign.objects.count() == 1
 
 
 def test_it_credits_a_technician_lead_to_the_campaign_chosen_in_settings(api_as):
@@ -155,6 +145,10 @@ def test_it_lists_job_generated_leads_in_a_fixed_number_of_queries(api_as, djang
 
 
 def test_it_credits_existing_technician_leads_in_the_data_migration():
+    migration = importlib.import_module("leads.migrations.0006_job_generated_campaign")
+    Campaign.objects.all().delete()
+    migration.credit_job_generated_leads(apps, None)
+    assert not Campaign.objects.exists()  # no orphan: nothing made
     job = origin_job(campaign=CampaignFactory(name="Google Ads"))
     orphan = LeadFactory(
         type="job_generated",
@@ -164,13 +158,13 @@ def test_it_credits_existing_technician_leads_in_the_data_migration():
         campaign=None,
     )
     marketing = LeadFactory(campaign=CampaignFactory())
-    migration = importlib.import_module("leads.migrations.0006_job_generated_campaign")
     migration.credit_job_generated_leads(apps, None)
     orphan.refresh_from_db()
-    assert orphan.campaign.name == "Technician generated"
+    assert orphan.campaign.name == "Technician generated" and orphan.campaign.for_job_generated_leads
     Lead.objects.filter(pk=orphan.pk).update(campaign=None)
-    Campaign.objects.update(for_job_generated_leads=False)
+    repeat = CampaignFactory(name="Repeat customers")
+    campaign_choose_for_job_generated(repeat)
     migration.credit_job_generated_leads(apps, None)
     orphan.refresh_from_db()
-    assert orphan.campaign.name == "Google Ads"
+    assert orphan.campaign == repeat
     assert Lead.objects.get(pk=marketing.pk).campaign == marketing.campaign

@@ -4,7 +4,8 @@
 #   make serve  production on one machine: make release, then gunicorn + worker
 #               (deploy/Procfile), all from the environment (ENV_FILE=... to read a file)
 #   make release  migrate, collectstatic, deployment checks (what an upgrade runs)
-#   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+#   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL); installs
+#               Debian's chromium for the browser tests when missing (as root)
 #   make lint   ruff check, ruff format --check, mypy, lint-imports (the floors)
 # Nothing is activated: every tool is called by its .venv/bin/ path.
 
@@ -29,7 +30,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # (KEY=value lines, as deploy/production.env.example); unset, the environment as it is.
 ENV_FILE ?=
 
-.PHONY: help run serve release demo migrate test lint fix clean
+.PHONY: help run serve release demo migrate test chromium lint fix clean
 
 help:
 	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT) and its worker"
@@ -89,8 +90,29 @@ release: $(RUNTIME_STAMP)
 serve: release
 	@$(LOAD_ENV); PYTHONUNBUFFERED=1 exec $(VENV)/bin/honcho start -f deploy/Procfile -d .
 
+# The browser tests drive Debian's Chromium (LEADLINE_CHROMIUM, default
+# /usr/bin/chromium). When it is missing, root installs it with apt-get; anyone
+# else is told the exact command and the target fails: never a silent skip.
+# PYTEST_ARGS="-m 'not browser'" runs without it.
+DEBIAN_CHROMIUM := /usr/bin/chromium
+CHROMIUM := $(or $(LEADLINE_CHROMIUM),$(DEBIAN_CHROMIUM))
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$(CHROMIUM)" != "$(DEBIAN_CHROMIUM)" ]; then \
+		echo "LEADLINE_CHROMIUM=$(CHROMIUM) does not exist: point it at a Chromium, or unset it for Debian's /usr/bin/chromium"; exit 1; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "The browser tests need Debian's Chromium at $(DEBIAN_CHROMIUM). Install it (as root) with:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "or run without them: make test PYTEST_ARGS=\"-m 'not browser'\""; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "No apt-get: install Chromium at /usr/bin/chromium (or set LEADLINE_CHROMIUM)"; exit 1; }; \
+	echo "Installing Debian's chromium for the browser tests (apt-get install -y chromium)"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium && \
+	test -x "$(DEBIAN_CHROMIUM)"
+
 # pytest's exit code is make's: 1 for failures, 5 when no test ran; both fail.
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(if $(findstring not browser,$(PYTEST_ARGS)),,chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Every check runs, so one report shows all problems; any failure fails the target.

@@ -190,7 +190,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Plain-HTTP requests are redirected to https:// (except /healthz, which load
 # balancers probe over HTTP).
 SECURE_SSL_REDIRECT = env_bool("LEADLINE_SSL_REDIRECT", False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 # Strict-Transport-Security: browsers use only HTTPS for this long (seconds; 0 = no header).
 SECURE_HSTS_SECONDS = int(os.environ.get("LEADLINE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LEADLINE_HSTS_INCLUDE_SUBDOMAINS", False)

@@ -34,8 +34,8 @@ from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
 from jobs.models import Job
 from jobs.services import job_book
-from leads.models import Lead
-from leads.services import CaptureResult, Contact, lead_capture, normalize_contact
+from leads.models import Lead, LeadActivity
+from leads.services import CaptureResult, Contact, lead_add_activity, lead_capture, normalize_contact
 from scheduling.services import Slot, next_open_slots, slot_from_key, slot_matching, window_full_error
 
 CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
@@ -510,8 +510,8 @@ def booking_public_submit(
     that filled meanwhile is a 409 ``window_full`` naming the next open ones."""
     public_form_throttle(client_ip=client_ip)
     resent = Booking.objects.filter(integration=integration, external_id=f"form:{request.token}").first()
-    if resent is not None:  # a double click or a refresh: the booking made the first time
-        return Received(resent, created=False)
+    if resent is not None and not _foldable(resent):
+        return Received(resent, created=False)  # a double click or a refresh: the booking made the first time
     errors = [
         FieldError(name, "is required") for name in PUBLIC_REQUIRED if not str(getattr(request, name)).strip()
     ]
@@ -536,6 +536,12 @@ def booking_public_submit(
     collect(errors)
     if slot is not None:
         slot_check(slot, field_name="window")
+    if resent is not None:
+        # The visitor left the form, its draft became a lead (``formdrafts``), and now
+        # they came back and sent it: it folds into that booking and lead.
+        return Received(
+            _fold(resent, request, slot=slot, job_type=job_type, unit=offered.unit), created=False
+        )
 
     return booking_receive(
         integration=integration,
@@ -562,3 +568,122 @@ def booking_public_submit(
             "attribution": dict(attribution),
         },
     )
+
+
+# --- abandoned online bookings (the ``formdrafts`` app) ------------------------
+
+ABANDONED_SUMMARY = "Started an online booking and left"
+
+
+@transaction.atomic
+def booking_abandoned_lead(*, booking: Booking) -> Lead:
+    """An online booking the visitor started and left: a marketing lead with the
+    form's campaign and the booking's attribution (the booking is the lead's
+    source), captured through ``lead_capture`` so it is assigned like any lead.
+    The booking is marked converted to it: a later submit folds into both."""
+    locked = _lock_new(booking)
+    if locked.campaign is None:
+        raise invalid(
+            "campaign_id",
+            "the form's booking names no campaign; add a campaign rule to the integration",
+        )
+    actor = Actor(integration=locked.integration)
+    result = lead_capture(
+        actor=actor,
+        type=Lead.Type.MARKETING,
+        contact=Contact(**{name: getattr(locked, name) for name in CONTACT_FIELDS}),
+        campaign=locked.campaign,
+        booking=locked,
+        summary=locked.summary,
+        business_unit=locked.business_unit,
+        job_type=locked.job_type,
+        priority=locked.priority,
+        start=locked.requested_start,
+        channel=Lead.Channel.ONLINE,
+        with_matches=False,
+    )
+    _handled(locked, actor, Booking.Status.CONVERTED)
+    locked.save(update_fields=["status", "handled_by", "handled_at", "updated_at"])
+    AuditEntry.record(
+        actor=actor,
+        entity="booking",
+        entity_id=locked.pk,
+        action="abandoned",
+        changes={"lead": result.lead.pk},
+    )
+    return result.lead
+
+
+def _foldable(booking: Booking) -> bool:
+    return bool(booking.raw_payload.get("abandoned")) and not booking.raw_payload.get("folded")
+
+
+@transaction.atomic
+def _fold(
+    booking: Booking,
+    request: PublicRequest,
+    *,
+    slot: Slot | None,
+    job_type: JobType | None,
+    unit: BusinessUnit | None,
+) -> Booking:
+    """What the visitor finally sent replaces the draft on the booking and fills
+    the lead, with one timeline line saying so: no second booking, no second lead."""
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not _foldable(locked):
+        return locked
+    contact = normalize_contact(Contact(**{name: getattr(request, name) for name in CONTACT_FIELDS}))
+    for name, value in contact.items():
+        if value:
+            setattr(locked, name, value)
+    locked.summary = request.description.strip() or locked.summary
+    locked.job_type = job_type or locked.job_type
+    locked.business_unit = unit or locked.business_unit
+    if slot is not None:
+        locked.requested_start, locked.requested_end, locked.requested_window = (
+            slot.start,
+            slot.end,
+            slot.time_label,
+        )
+    locked.raw_payload = {
+        **locked.raw_payload,
+        "folded": True,
+        "submitted": {k: str(v) if v is not None else None for k, v in request.__dict__.items()},
+    }
+    locked.save()
+    lead = Lead.objects.filter(booking=locked).first()
+    if lead is not None:
+        changed: dict[str, Any] = {
+            name: getattr(locked, name)
+            for name in CONTACT_FIELDS
+            if getattr(locked, name) and not getattr(lead, name)
+        }
+        if lead.status == Lead.Status.OPEN:
+            changed.update(
+                {
+                    "business_unit": lead.business_unit or locked.business_unit,
+                    "job_type": lead.job_type or locked.job_type,
+                    "start": locked.requested_start or lead.start,
+                    "summary": locked.summary if lead.summary in ("", ABANDONED_SUMMARY) else lead.summary,
+                }
+            )
+        for name, value in changed.items():
+            setattr(lead, name, value)
+        lead.save()
+        when = f", {slot.label}" if slot is not None else ""
+        where = locked.contact_one_line or locked.phone
+        what = f" for {locked.job_type.name}" if locked.job_type else ""
+        lead_add_activity(
+            actor=Actor(integration=locked.integration),
+            lead=lead,
+            kind=LeadActivity.Kind.SYSTEM,
+            text=f"Came back and sent the online booking{what}{when}: {where}",
+        )
+    AuditEntry.record(
+        actor=Actor(integration=locked.integration),
+        entity="booking",
+        entity_id=locked.pk,
+        action="folded",
+        changes={"lead": lead.pk if lead else None},
+    )
+    return locked

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Integration
 from bookings.models import ATTRIBUTION_FIELDS
 from core.errors import DomainError
+from core.net import client_ip
 from formdrafts.services import DRAFT_FIELDS, draft_save
 
 
@@ -26,7 +27,7 @@ def draft_post(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         draft_save(
             integration=integration,
-            client_ip=request.META.get("REMOTE_ADDR", "") or "unknown",
+            client_ip=client_ip(request),
             token=post.get("token", ""),
             fields={name: post.get(name, "") for name in DRAFT_FIELDS},
             attribution={name: post.get(name, "") for name in ATTRIBUTION_FIELDS},

@@ -167,7 +167,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LEADLINE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LEADLINE_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.login_client_ip"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True

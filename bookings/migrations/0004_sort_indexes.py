@@ -26,6 +26,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0002_campaignrule_publicformhit_webhookdelivery_and_more")]
+    dependencies = [("bookings", "0003_booking_requested_end")]
 
     operations = [migrations.RunPython(create, drop)]

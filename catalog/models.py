@@ -75,6 +75,7 @@ class Campaign(models.Model):
     for_job_generated_leads = models.BooleanField(
         "technician-generated leads",
         default=False,
+        db_default=False,
         help_text="Leads a technician sets on a job are credited to this campaign (one campaign at most; "
         "without one they take the origin job's campaign).",
     )
@@ -121,6 +122,7 @@ class CallReason(models.Model):
     )
     dismisses = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Offered when a lead, a booking or a Leads-tab row is dismissed "
         "(went with another company, price too high, duplicate…). Never a lead reason.",
     )

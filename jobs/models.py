@@ -139,7 +139,7 @@ class InvoiceLine(models.Model):
         CREDIT = "credit", "Credit"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE, db_default=Kind.CHARGE)
     description = models.CharField(max_length=300)
     quantity = models.DecimalField(max_digits=10, decimal_places=2)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)

@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
             name="dismisses",
             field=models.BooleanField(
                 default=False,
+                db_default=False,
                 help_text="Offered when a lead, a booking or a Leads-tab row is dismissed (went with another "
                 "company, price too high, duplicate…). Never a lead reason.",
             ),

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaign',
             name='for_job_generated_leads',
-            field=models.BooleanField(default=False, help_text="Leads a technician sets on a job are credited to this campaign (one campaign at most; without one they take the origin job's campaign).", verbose_name='technician-generated leads'),
+            field=models.BooleanField(default=False, db_default=False, help_text="Leads a technician sets on a job are credited to this campaign (one campaign at most; without one they take the origin job's campaign).", verbose_name='technician-generated leads'),
         ),
         migrations.AddConstraint(
             model_name='campaign',

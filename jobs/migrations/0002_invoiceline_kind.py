@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='invoiceline',
             name='kind',
-            field=models.CharField(choices=[('charge', 'Charge or correction'), ('credit', 'Credit')], default='charge', max_length=10),
+            field=models.CharField(choices=[('charge', 'Charge or correction'), ('credit', 'Credit')], default='charge', db_default='charge', max_length=10),
         ),
         migrations.AddConstraint(
             model_name='invoiceline',

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.employee",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -178,6 +179,9 @@ LEADLINE_TWILIO_API_BASE = os.environ.get("LEADLINE_TWILIO_API_BASE", "https://a
 LEADLINE_COMPANY_NAME = os.environ.get("LEADLINE_COMPANY_NAME", "our office")
 # A caller texted back is not texted back again for this many hours.
 LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLDOWN_HOURS", "12"))
+
+# The navigation's bell asks for the unread notification count this often (seconds).
+LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 
 LOGGING = {
     "version": 1,

@@ -22,7 +22,7 @@ def test_the_twilio_webhooks_statement_counts(django_assert_max_num_queries):
     steps = [
         (9, "voice", voice_params("CA1")),
         (4, "voice", voice_params("CA1")),  # Twilio's retry
-        (15, "status", status_params("CA1")),  # ends it abandoned: the lead is captured
+        (16, "status", status_params("CA1")),  # ends it abandoned: the lead is captured, the queue told
         (7, "status", status_params("CA1")),
         (18, "sms", sms),  # a new number: a marketing lead, the text, the timeline, who to tell
         (11, "sms", sms_params("SM2", "again", frm="+15125550177")),  # joins that lead

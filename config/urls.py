@@ -25,5 +25,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("bookings/", include("bookings.urls")),
     path("book/", include("bookings.public_urls")),
+    path("scheduling/", include("scheduling.urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "telephony",
+    "formdrafts",
     "demo",
 ]
 
@@ -208,6 +209,9 @@ LEADLINE_TWILIO_API_BASE = os.environ.get("LEADLINE_TWILIO_API_BASE", "https://a
 LEADLINE_COMPANY_NAME = os.environ.get("LEADLINE_COMPANY_NAME", "our office")
 # A caller texted back is not texted back again for this many hours.
 LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLDOWN_HOURS", "12"))
+# A public booking form left this long after the visitor's last keystroke (with a phone
+# or an email typed) becomes a marketing lead (formdrafts). Minutes; fractions allowed.
+LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINUTES", "5"))
 
 # The navigation's bell asks for the unread notification count this often (seconds).
 LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))

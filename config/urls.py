@@ -24,6 +24,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("notifications/", include("notifications.urls")),
     path("bookings/", include("bookings.urls")),
+    path("book/", include("formdrafts.urls")),
     path("book/", include("bookings.public_urls")),
     path("scheduling/", include("scheduling.urls")),
     path("reports/", include("reports.urls")),

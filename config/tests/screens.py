@@ -167,6 +167,9 @@ NOT_SCREENS = {
     "notifications_read_all": "POST",
     "notification_open": "POST",
     "notification_read": "POST",
+    "slots_hx": "fragment of the booking forms (arrival windows)",
+    "booking_form_windows": "fragment of booking_form",
+    "booking_form_draft": "POST from booking_form (the draft as the visitor types)",
 }
 
 

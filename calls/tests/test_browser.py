@@ -7,6 +7,7 @@ from calls.models import Call
 from calls.tests.factories import ring
 from catalog.tests.factories import BookingGuideFactory, CallReasonFactory, TrackingNumberFactory
 from conftest import make_employee
+from core.testing.browser import wait_until
 from leads.models import Lead
 
 
@@ -68,7 +69,7 @@ def test_it_keeps_keyboard_focus_on_a_bubble_across_polls(page, login):
     # The ringing clock still moves (ticked in the page, not by a swap).
     clock = f"document.querySelector('#bubble-{first.pk} [data-elapsed]').textContent"
     shown = page.evaluate(clock)
-    page.wait_for_function(f"{clock} !== {shown!r}", timeout=3000)
+    wait_until(page, f"{clock} !== {shown!r}", timeout=3000)
     assert page.evaluate(focused) == mine
     page.keyboard.press("Enter")  # still the same control: Enter answers that call
     page.wait_for_url(f"**/calls/?call={first.pk}")
@@ -102,7 +103,7 @@ def test_it_rings_and_notifies_for_a_new_bubble_when_opted_in(page, login):
 
     ring(from_number="+15128675309", to_number="+15125550100")
     page.get_by_role("button", name="Answer call from (512) 867-5309").wait_for(timeout=15000)
-    page.wait_for_function(f"{rings} === '2'")
+    wait_until(page, f"{rings} === '2'")
     assert page.evaluate("window.__notes") == [["Incoming call", "(512) 867-5309"]]
     assert page.locator("#calls-announce").inner_text() == "New call from (512) 867-5309"
 

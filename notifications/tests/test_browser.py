@@ -7,6 +7,7 @@ from accounts.models import Role
 from accounts.tests.factories import IntegrationFactory
 from bookings.services import booking_receive
 from conftest import make_employee
+from core.testing.browser import wait_until
 from leads.services import Contact
 from notifications.models import Notification
 
@@ -37,7 +38,7 @@ def test_it_shows_a_new_booking_in_the_bell_without_a_reload(page, login, settin
     page.get_by_role("button", name="Unread: New online booking: Ann Lee").click()
     page.wait_for_url(f"**/bookings/{received.booking.pk}/")
     assert Notification.objects.get(employee=csr).read_at is not None
-    page.wait_for_function("document.querySelector('#bell-count [data-sig]') !== null")
+    wait_until(page, "document.querySelector('#bell-count [data-sig]') !== null")
     assert page.locator("#bell-count .nav-count").count() == 0
 
 

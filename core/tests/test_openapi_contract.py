@@ -76,7 +76,7 @@ def test_a_missing_report_date_is_named(api_as):
 def test_it_gives_every_schema_of_the_document_one_meaning(monkeypatch):
     """Ninja names a component after its class and silently keeps the last of two
     classes with one name: POST /customers/{id}/merge was documented with the
-    leads' ``other_lead_id`` (issue 10 item 12, found by the fuzz run)."""
+    leads' ``other_lead_id`` (issue 10 item 12, found building the fuzz stage)."""
     from ninja.openapi.schema import OpenAPISchema
 
     seen: dict[str, object] = {}

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -73,6 +75,19 @@ def _world() -> dict[str, str]:
     }
 
 
+@pytest.fixture
+def _connection_kept_open():
+    """Requests go through the WSGI handler, whose request signals close a database
+    connection that is inside a transaction, and with it the test's transaction on
+    PostgreSQL. Django's test client keeps it open the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("_connection_kept_open")
 def test_it_answers_every_generated_request_as_documented_and_never_with_a_5xx():
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

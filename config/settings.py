@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.employee",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -259,6 +260,9 @@ LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLD
 # A public booking form left this long after the visitor's last keystroke (with a phone
 # or an email typed) becomes a marketing lead (formdrafts). Minutes; fractions allowed.
 LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINUTES", "5"))
+
+# The navigation's bell asks for the unread notification count this often (seconds).
+LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 
 LOGGING = {
     "version": 1,

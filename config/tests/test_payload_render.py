@@ -310,6 +310,8 @@ def _url(route: str, world: dict[str, Any]) -> str | None:
         values["<int:pk>"] = message.pk if message else 0
     elif route.startswith("calls/<int:pk>"):
         values["<int:pk>"] = call.pk
+    elif route.startswith("notifications/<int:pk>"):
+        values["<int:pk>"] = Notification.objects.filter(employee=world["admin"]).order_by("pk").first().pk
     if "<path:object_id>" in route:
         object_id = _admin_object_id(route)
         if object_id is None:

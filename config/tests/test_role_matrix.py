@@ -343,7 +343,7 @@ def _owned(w: World, caller: str) -> dict[str, Any]:
         "notification_id": (
             w.other_notification
             if tech_others
-            else Notification.objects.get(employee=w.employees.get(caller.removesuffix("_others")))
+            else Notification.objects.filter(employee=w.employees.get(caller.removesuffix("_others"))).first()
             if caller.removesuffix("_others") in w.employees
             else w.other_notification
         ).pk,

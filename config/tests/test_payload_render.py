@@ -310,6 +310,13 @@ def _url(route: str, world: dict[str, Any]) -> str | None:
         values["<int:pk>"] = message.pk if message else 0
     elif route.startswith("calls/<int:pk>"):
         values["<int:pk>"] = call.pk
+    elif "<int:view_id>" in route:
+        from leads.models import SavedFilter
+
+        saved, _ = SavedFilter.objects.get_or_create(
+            employee=world["admin"], name="Sorted by name", defaults={"query": "sort=name"}
+        )
+        values["<int:view_id>"] = saved.pk
     elif route.startswith("notifications/<int:pk>"):
         values["<int:pk>"] = Notification.objects.filter(employee=world["admin"]).order_by("pk").first().pk
     if "<path:object_id>" in route:

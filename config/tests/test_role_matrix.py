@@ -48,6 +48,7 @@ from catalog.tests.factories import (
     BookingGuideFactory,
     CallReasonFactory,
     CampaignFactory,
+    DismissReasonFactory,
     JobTypeFactory,
     TagFactory,
     TrackingNumberFactory,
@@ -249,6 +250,7 @@ def build_world() -> World:
     r["campaign"] = CampaignFactory()
     r["tracking"] = TrackingNumberFactory(campaign=r["campaign"])
     r["reason"] = CallReasonFactory(is_lead=True)
+    r["dismiss_reason"] = DismissReasonFactory()
     r["tag"] = TagFactory()
     r["guide"] = BookingGuideFactory()
     r["window"] = ArrivalWindow.objects.create(
@@ -462,7 +464,7 @@ BUILDERS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("PATCH", "/leads/{lead_id}"): lambda w, c: (None, {"summary": "Call after 5"}),
     ("POST", "/leads/{lead_id}/follow-ups"): lambda w, c: (None, {"note": "Left a message"}),
     ("POST", "/leads/{lead_id}/notes"): lambda w, c: (None, {"text": "Has a dog"}),
-    ("POST", "/leads/{lead_id}/dismiss"): lambda w, c: (None, {"reason_id": w.reason.pk}),
+    ("POST", "/leads/{lead_id}/dismiss"): lambda w, c: (None, {"reason_id": w.dismiss_reason.pk}),
     ("POST", "/leads/{lead_id}/merge"): lambda w, c: (
         None,
         {"other_lead_id": (w.own_lead_2 if c == "technician" else w.merge_lead).pk},
@@ -487,7 +489,7 @@ BUILDERS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/inbound-email"): lambda w, c: (None, EMAIL),
     ("POST", "/bookings/{booking_id}/accept"): lambda w, c: (None, _book_body(w)),
     ("POST", "/bookings/{booking_id}/convert"): lambda w, c: (None, {}),
-    ("POST", "/bookings/{booking_id}/dismiss"): lambda w, c: (None, {"reason_id": w.reason.pk}),
+    ("POST", "/bookings/{booking_id}/dismiss"): lambda w, c: (None, {"reason_id": w.dismiss_reason.pk}),
     ("POST", "/assignment-rules"): lambda w, c: (
         None,
         {"name": "CSRs", "employee_ids": [w.staff_member.pk]},

@@ -179,6 +179,14 @@ LEADLINE_COMPANY_NAME = os.environ.get("LEADLINE_COMPANY_NAME", "our office")
 # A caller texted back is not texted back again for this many hours.
 LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLDOWN_HOURS", "12"))
 
+# First-response SLAs and escalation (assignment/). A lead's clock says "due soon"
+# this many minutes before its due time.
+LEADLINE_SLA_DUE_SOON_MINUTES = int(os.environ.get("LEADLINE_SLA_DUE_SOON_MINUTES", "15"))
+# The worker looks for breached SLAs (and Away CSRs' waiting leads) this often; 0: never.
+LEADLINE_SLA_SWEEP_SECONDS = int(os.environ.get("LEADLINE_SLA_SWEEP_SECONDS", "30"))
+# A lead unanswered with someone Away this long is offered back to its rule; 0: never.
+LEADLINE_AWAY_REASSIGN_MINUTES = int(os.environ.get("LEADLINE_AWAY_REASSIGN_MINUTES", "30"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,5 +1,8 @@
 # Leadline: one command to try it, one to test it. GNU make; needs only Python 3.11+.
 #   make run    venv + dependencies, migrate, demo company, serve on http://127.0.0.1:8000
+#               and run the background worker beside it (honcho + Procfile; Ctrl-C stops both)
+#   make serve  production on one machine: migrate, collectstatic, gunicorn + worker
+#               (deploy/Procfile), all from the environment (ENV_FILE=... to read a file)
 #   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 #   make lint   ruff check, ruff format --check, mypy, lint-imports (the floors)
 # Nothing is activated: every tool is called by its .venv/bin/ path.
@@ -21,10 +24,15 @@ PYTEST_ARGS ?=
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help run demo migrate test lint fix clean
+# `make serve ENV_FILE=/etc/leadline/leadline.env` reads the variables from a file
+# (KEY=value lines, as deploy/production.env.example); unset, the environment as it is.
+ENV_FILE ?=
+
+.PHONY: help run serve demo migrate test lint fix clean
 
 help:
-	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT)"
+	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT) and its worker"
+	@echo "make serve  production: migrate, collectstatic, gunicorn + worker (ENV_FILE=... to read a file)"
 	@echo "make demo   migrate and load the demo company (idempotent)"
 	@echo "make test   run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint   ruff check, ruff format --check, mypy, the floors (lint-imports)"
@@ -51,13 +59,26 @@ migrate: $(RUNTIME_STAMP)
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The web server and the background worker (webhooks, texts) in one terminal:
+# honcho prefixes each line with web.1 or worker.1; Ctrl-C stops both.
 run: demo
 	@echo
 	@echo "Leadline is starting at http://$(HOST):$(PORT)/  (log in at http://$(HOST):$(PORT)/login/)"
 	@echo "  Log in as admin, manager, office, csr or tech with the password leadline-demo"
 	@echo "  (every demo login is listed above). API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo "  The background worker runs beside the server (lines marked worker.1). Ctrl-C stops both."
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+# Production on one machine. Migrations first (they stay safe for a rolling
+# restart: see README "Upgrading"), then static files, then gunicorn and the
+# worker side by side; if either exits, honcho stops the other and make fails.
+serve: $(RUNTIME_STAMP)
+	@set -a; if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)" || exit 1; fi; set +a; \
+	set -x; \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py collectstatic --no-input -v 0 && \
+	PYTHONUNBUFFERED=1 exec $(VENV)/bin/honcho start -f deploy/Procfile -d .
 
 # pytest's exit code is make's: 1 for failures, 5 when no test ran; both fail.
 test: $(DEV_STAMP)

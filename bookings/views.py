@@ -35,6 +35,7 @@ from bookings.services import (
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
 from core.errors import DomainError, invalid
 from core.forms import worded
+from core.net import client_ip
 from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Customer, Location
@@ -322,12 +323,6 @@ def _public_context(integration: Integration, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the only address a client cannot forge; behind a proxy,
-    # configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _public_request(post: Any) -> PublicRequest:
     job_type = post.get("job_type_id", "")
     raw_date = post.get("preferred_date", "")
@@ -372,12 +367,12 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
         # The honeypot: people never see this field, bots fill it. Look like
         # success so the bot moves on, but count it and create nothing.
         with contextlib.suppress(DomainError):
-            public_form_throttle(client_ip=_client_ip(request))
+            public_form_throttle(client_ip=client_ip(request))
         return render(request, "bookings/public_done.html", _public_context(integration, values=values))
     try:
         received = booking_public_submit(
             integration=integration,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             request=_public_request(post),
             attribution=attribution,
         )

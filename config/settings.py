@@ -33,6 +33,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("LEADLINE_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("LEADLINE_CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; from
+# anyone else it is ignored (core.net.client_ip). Empty: REMOTE_ADDR is the client.
+LEADLINE_TRUSTED_PROXIES = env_list("LEADLINE_TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "config.apps.LeadlineAdminConfig",

@@ -200,3 +200,29 @@ def test_it_rate_limits_each_client(form_integration, settings):
     assert Booking.objects.count() == 2
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.post("/book/website/", form_data(token="d")).status_code == 200
+
+
+def test_it_limits_the_booking_form_per_visitor_behind_a_proxy(form_integration, settings):
+    settings.LEADLINE_BOOKING_FORM_RATE = (1, 3600)
+    settings.LEADLINE_TRUSTED_PROXIES = ["127.0.0.1"]
+    proxy = Client(REMOTE_ADDR="127.0.0.1")
+    first = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert proxy.post("/book/website/", form_data(token="a"), **first).status_code == 200
+    assert proxy.post("/book/website/", form_data(token="b"), **first).status_code == 429
+    # Another visitor behind the same proxy has its own bucket...
+    other = {"HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+    assert proxy.post("/book/website/", form_data(token="c"), **other).status_code == 200
+    # ...and the first cannot escape its own by writing a forged hop in front.
+    spoof = {"HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.7"}
+    assert proxy.post("/book/website/", form_data(token="d"), **spoof).status_code == 429
+
+
+def test_it_keeps_one_bucket_for_a_direct_client_that_spoofs_the_header(form_integration, settings):
+    settings.LEADLINE_BOOKING_FORM_RATE = (1, 3600)
+    settings.LEADLINE_TRUSTED_PROXIES = ["127.0.0.1"]
+    direct = Client(REMOTE_ADDR="198.51.100.50")
+    assert (
+        direct.post("/book/website/", form_data(token="a"), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 200
+    )
+    r = direct.post("/book/website/", form_data(token="b"), HTTP_X_FORWARDED_FOR="2.2.2.2")
+    assert r.status_code == 429

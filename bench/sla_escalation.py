@@ -136,7 +136,7 @@ def main() -> None:
     print(f"told: {len(late)} of {len(leads)}")
     if late:
         late.sort()
-        p95 = late[min(len(late) - 1, int(round(0.95 * (len(late) - 1))))]
+        p95 = late[min(len(late) - 1, round(0.95 * (len(late) - 1)))]
         print(
             f"lateness s: min {late[0]:.1f}  median {statistics.median(late):.1f}  "
             f"p95 {p95:.1f}  max {late[-1]:.1f}  (bound: {args.sweep} + 1 + the sweep's run time)"

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +123,7 @@ def main() -> None:
         worker.terminate()
         worker.wait(timeout=30)
 
-    first_notice = {}
+    first_notice: dict[str, datetime] = {}
     for url, created in Notification.objects.filter(kind="sla_breached").values_list("url", "created_at"):
         first_notice[url] = min(created, first_notice.get(url, created))
     late = []
@@ -131,7 +131,7 @@ def main() -> None:
         notice = first_notice.get(f"/leads/{lead.pk}/")
         if notice is not None and lead.first_response_due_at is not None:
             late.append((notice - lead.first_response_due_at).total_seconds())
-    db = f"PostgreSQL {connection.pg_version}" if connection.vendor == "postgresql" else "SQLite"
+    db = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     print(f"{db}; {len(leads)} leads due over {args.spread} s; sweep every {args.sweep} s; worker poll 1 s")
     print(f"told: {len(late)} of {len(leads)}")
     if late:

@@ -36,6 +36,21 @@ Definitions (decided here, once; the views, API, CSV and tests use them):
   CSR accepted. *Recovered*: the
   call's abandoned-call lead was converted, or a later call from the same
   number was booked.
+* **Call booking rate** (the dashboard's and the CSR scorecard's): booked ÷
+  (booked + unbooked) calls, the calls that were about work (excused,
+  abandoned and not-a-lead calls are left out) — ``call_booking_rate``.
+* **CSR scorecard** (per employee who took calls or had leads, and every
+  active CSR): *calls taken*: calls created in the range that the CSR accepted
+  (``accepted_by``); *lead calls*: of those, the ones classified booked or
+  unbooked; *booked* / *unbooked*: of those, each; *booking rate* as above;
+  *leads assigned*: counted leads created in the range whose assignee is the CSR
+  now; *first responses*: counted leads created in the range whose first
+  response was the CSR's (``first_response_by``); *median speed to lead*: the
+  median of those leads' first response − creation, in seconds; *SLA met %*:
+  of the CSR's assigned leads (as above) whose SLA is decided (met or
+  breached, ``leads.models.sla_decided_q``), the share met
+  (``sla_met_q``: answered by the due time, or closed unanswered before it).
+  Every figure is the row count of a filtered calls or leads list.
 * **Speed to lead**: median minutes from a lead's creation to its
   ``first_response_at`` (first follow-up or booking), over the leads created
   in the window that have one. PostgreSQL computes it with
@@ -78,7 +93,7 @@ from calls.models import Call
 from catalog.models import BusinessUnit, Campaign
 from core.errors import FieldError, collect, invalid
 from jobs.models import Invoice, Job
-from leads.models import Lead
+from leads.models import Lead, sla_decided_q, sla_met_q
 
 MAX_RANGE_DAYS = 366
 AVERAGE_MONTH_DAYS = Decimal("30.4375")
@@ -166,6 +181,11 @@ def default_range(today: date | None = None) -> DateRange:
     """What a report opens on: the last 30 days, today included (never an empty "today")."""
     today = today or timezone.localdate()
     return DateRange(today - timedelta(days=29), today)
+
+
+def call_booking_rate(booked: int, unbooked: int) -> Decimal | None:
+    """Booked ÷ (booked + unbooked) calls (see the module's definitions)."""
+    return _ratio(booked, booked + unbooked)
 
 
 def _money(value: Decimal | None) -> Decimal:
@@ -658,7 +678,7 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
         return out
 
     leads, calls = split(lead_counts), split(call_counts)
-    booked_rate = {w: _ratio(calls[w]["booked"], calls[w]["booked"] + calls[w]["unbooked"]) for w in WINDOWS}
+    booked_rate = {w: call_booking_rate(calls[w]["booked"], calls[w]["unbooked"]) for w in WINDOWS}
     overdue = Lead.objects.filter(status=Lead.Status.OPEN, follow_up_on__lt=today).count()
     awaiting = Lead.objects.filter(
         type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, first_response_at__isnull=True
@@ -676,3 +696,135 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
         speed_to_lead=speed,
         per_day=per_day,
     )
+
+
+# --------------------------------------------------------------------------- CSR scorecard
+
+
+@dataclass
+class ScorecardRow:
+    employee_id: int | None
+    name: str
+    calls_taken: int = 0
+    booked: int = 0
+    unbooked: int = 0
+    leads_assigned: int = 0
+    first_responses: int = 0
+    median_speed_to_lead_seconds: int | None = None
+    sla_met: int = 0
+    sla_decided: int = 0
+
+    @property
+    def lead_calls(self) -> int:
+        return self.booked + self.unbooked
+
+    @property
+    def booking_rate(self) -> Decimal | None:
+        return call_booking_rate(self.booked, self.unbooked)
+
+    @property
+    def sla_breached(self) -> int:
+        return self.sla_decided - self.sla_met
+
+    @property
+    def sla_met_rate(self) -> Decimal | None:
+        return _ratio(self.sla_met, self.sla_decided)
+
+    def add(self, other: ScorecardRow) -> None:
+        for name in ("calls_taken", "booked", "unbooked", "leads_assigned", "first_responses"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.sla_met += other.sla_met
+        self.sla_decided += other.sla_decided
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "employee_id": self.employee_id,
+            "name": self.name,
+            "calls_taken": self.calls_taken,
+            "lead_calls": self.lead_calls,
+            "booked": self.booked,
+            "booking_rate": self.booking_rate,
+            "unbooked": self.unbooked,
+            "leads_assigned": self.leads_assigned,
+            "first_responses": self.first_responses,
+            "median_speed_to_lead_seconds": self.median_speed_to_lead_seconds,
+            "sla_met_rate": self.sla_met_rate,
+        }
+
+
+@dataclass
+class CsrScorecard:
+    range: DateRange
+    rows: list[ScorecardRow]
+    # Sums and the rates over the sums; no median (it is not a sum of medians).
+    totals: ScorecardRow
+
+
+def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
+    """The median first-response time per ``group`` value, in whole seconds: one
+    grouped ``percentile_cont`` on PostgreSQL; on SQLite the (bounded) durations."""
+    answered = leads.filter(first_response_at__isnull=False)
+    if connection.vendor == "postgresql":
+        rows = (
+            answered.values(group)
+            .annotate(m=Median(_response_time(), output_field=DurationField()))
+            .values_list(group, "m")
+            .order_by()
+        )
+        return {key: round(m.total_seconds()) for key, m in rows if m is not None}
+    seconds: dict[int, list[float]] = {}
+    took_rows = answered.annotate(took=_response_time()).values_list(group, "took")
+    for key, took in took_rows[:SQLITE_MEDIAN_LIMIT]:
+        seconds.setdefault(key, []).append(took.total_seconds())
+    return {key: round(statistics.median(values)) for key, values in seconds.items()}
+
+
+@without_jit
+def csr_scorecard(*, date_range: DateRange, now: datetime | None = None) -> CsrScorecard:
+    """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
+    first responses, median speed to lead and SLA met % (definitions above). Four
+    queries whatever the number of CSRs or rows."""
+    from accounts.models import Role
+
+    now = now or timezone.now()
+    in_range = date_range.q()
+    calls = {
+        row.pop("accepted_by_id"): row
+        for row in Call.objects.filter(in_range, accepted_by__isnull=False)
+        .values("accepted_by_id")
+        .annotate(
+            calls_taken=Count("id"),
+            booked=Count("id", filter=Q(classification=Call.Classification.BOOKED)),
+            unbooked=Count("id", filter=Q(classification=Call.Classification.UNBOOKED)),
+        )
+        .order_by()
+    }
+    leads = counted_leads().filter(in_range)
+    assigned = {
+        row.pop("assignee_id"): row
+        for row in leads.filter(assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(
+            leads_assigned=Count("id"),
+            sla_met=Count("id", filter=sla_decided_q(now) & sla_met_q()),
+            sla_decided=Count("id", filter=sla_decided_q(now)),
+        )
+        .order_by()
+    }
+    responded = leads.filter(first_response_by__isnull=False)
+    first = dict(responded.values_list("first_response_by_id").annotate(n=Count("id")).order_by())
+    medians = _median_seconds_by(responded, "first_response_by_id")
+    ids = set(calls) | set(assigned) | set(first)
+    people = Employee.objects.filter(Q(pk__in=ids) | Q(role=Role.CSR, active=True)).order_by("name", "id")
+    rows = []
+    for person in people.only("id", "name"):
+        row = ScorecardRow(employee_id=person.pk, name=person.name)
+        for name, value in {**calls.get(person.pk, {}), **assigned.get(person.pk, {})}.items():
+            setattr(row, name, value)
+        row.first_responses = first.get(person.pk, 0)
+        row.median_speed_to_lead_seconds = medians.get(person.pk)
+        rows.append(row)
+    totals = ScorecardRow(employee_id=None, name="Total")
+    for row in rows:
+        totals.add(row)
+    return CsrScorecard(range=date_range, rows=rows, totals=totals)

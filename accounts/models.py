@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -203,3 +204,13 @@ class ApiKey(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class LoginLockout(AccessAttempt):
+    """Failed sign-ins for one username from one address (django-axes' row),
+    as Settings names it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "login lockout"
+        verbose_name_plural = "login lockouts"

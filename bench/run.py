@@ -141,6 +141,15 @@ def main(argv: list[str] | None = None) -> None:
          page(client, "/api/v1/reports/campaigns", {**span, "format": "csv"})),
         ("Follow Up first page (50 open leads)", follow_up_first_page),
         ("caller-number lookup", caller_lookup(max(customers, 1))),
+        # Search: a three-letter fragment typed into the box. "gar" is in about one
+        # name in thirty (Garcia); "ced" only in a street (Cedar Ln); "qzx" in nothing,
+        # the worst case for a scan in page order.
+        ("customer search 'gar' (page)", page(client, "/customers/", {"q": "gar"})),
+        ("customer search 'ced' (page)", page(client, "/customers/", {"q": "ced"})),
+        ("customer search 'qzx' (page)", page(client, "/customers/", {"q": "qzx"})),
+        ("Follow Up search 'gar' (page)", page(client, "/leads/", {"q": "gar"})),
+        ("Follow Up search 'ced' (page)", page(client, "/leads/", {"q": "ced"})),
+        ("Follow Up search 'qzx' (page)", page(client, "/leads/", {"q": "qzx"})),
     ]  # fmt: skip
     for name, work in checks:
         measure(name, work, args.runs)

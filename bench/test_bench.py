@@ -102,6 +102,8 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
             "campaign report, 90 days (API CSV)",
             "Follow Up first page (50 open leads)",
             "caller-number lookup",
+            "customer search 'gar' (page)",
+            "Follow Up search 'qzx' (page)",
         ):
             assert name in rows, f"{name!r} missing from:\n{out}"
             assert rows[name] > 0

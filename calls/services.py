@@ -47,6 +47,8 @@ from leads.services import (
     lead_convert,
     lead_dismiss,
     lead_follow_up,
+    lead_withdraw_untouched,
+    open_abandoned_lead,
 )
 
 # DESIGN.md rule 7: the trade's line between a real conversation or a real
@@ -264,32 +266,25 @@ def _apply_event(
 
 
 def _reclassify(call: Call, *, actor: Actor, changed: list[str]) -> None:
-    """Classify again and save; make or fold the abandoned-call lead once."""
+    """Classify again and save; make, fold or take back the abandoned-call lead.
+
+    The same events in any order end in the same call: a late "accepted"
+    (ringing and ended came first and made an abandoned-call lead) takes the
+    lead back as if it had never been made, unless a person has already
+    worked it (``_answered_after_all``).
+    """
     before = call.classification
     call.duration_seconds = call_duration(call)
     call.classification = call_classify(call)
     changed = [*changed, "duration_seconds", "classification"]
+    if before == C.ABANDONED and call.classification != C.ABANDONED and call.lead is not None:
+        changed += _answered_after_all(call, actor=actor)
     if call.lead_id is None and makes_abandoned_lead(call):
         _abandoned_lead(call)
         changed += ["lead", "follow_up_at"]
     elif call.classification == C.UNBOOKED and call.lead_id is None and call.follow_up_at is None:
         call.follow_up_at = call.ended_at or timezone.now()
         changed.append("follow_up_at")
-    elif (
-        before == C.ABANDONED
-        and call.classification != C.ABANDONED
-        and call.lead is not None
-        and call.lead.type == Lead.Type.ABANDONED_CALL
-    ):
-        # A late "accepted" for a call already taken as abandoned: the lead
-        # stays (a person may have followed it up) but its timeline says why.
-        lead_add_activity(
-            actor=actor,
-            lead=call.lead,
-            kind=LeadActivity.Kind.SYSTEM,
-            text=f"The call turned out to be answered ({call.get_classification_display()}).",
-            call=call,
-        )
     if not _in_queue(call) and call.follow_up_at is not None and call.follow_up_resolved_at is None:
         call.follow_up_resolved_at = timezone.now()
         call.follow_up_resolution = "lead_captured" if call.lead_id is not None else call.classification
@@ -297,6 +292,41 @@ def _reclassify(call: Call, *, actor: Actor, changed: list[str]) -> None:
     call.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
     if before != C.ABANDONED and call.classification == C.ABANDONED:
         transaction.on_commit(lambda: call_abandoned.send(sender=Call, call_id=call.pk))
+
+
+def _answered_after_all(call: Call, *, actor: Actor) -> list[str]:
+    """A call taken as abandoned turned out answered: undo what abandoning did.
+
+    * The lead this call made, untouched by anyone: withdrawn (deleted), so
+      the call ends as if "accepted" had arrived in order.
+    * A lead this call was folded into (another call made it): the call
+      leaves it, with a line on its timeline.
+    * A lead someone has worked: it stays, and its timeline says why the
+      call no longer looks abandoned.
+    The fields changed on the call are returned.
+    """
+    lead = call.lead
+    assert lead is not None
+    if lead.type != Lead.Type.ABANDONED_CALL:
+        return []
+    said = f"Call {call.pk} turned out to be answered ({call.get_classification_display()})"
+    if lead.call_id == call.pk and not lead_withdraw_untouched(
+        actor=Actor(integration=call.provider, system=True), lead=lead, call=call, reason=said
+    ):
+        lead_add_activity(actor=actor, lead=lead, kind=LeadActivity.Kind.SYSTEM, text=f"{said}.", call=call)
+        return []
+    if lead.call_id != call.pk:
+        lead_add_activity(
+            actor=actor,
+            lead=lead,
+            kind=LeadActivity.Kind.SYSTEM,
+            text=f"{said}; it no longer counts on this lead.",
+            call=call,
+        )
+    call.lead = None
+    call.follow_up_at = call.follow_up_resolved_at = None
+    call.follow_up_resolution = ""
+    return ["lead", "follow_up_at", "follow_up_resolved_at", "follow_up_resolution"]
 
 
 def _in_queue(call: Call) -> bool:
@@ -316,11 +346,8 @@ def _abandoned_lead(call: Call) -> None:
     queue row to the top, instead of making a second lead.
     """
     system = Actor(integration=call.provider, system=True)
-    existing = (
-        Lead.objects.filter(type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, phone=call.from_number)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    # Under a lock on the number: concurrent calls from one caller fold into one lead.
+    existing = open_abandoned_lead(call.from_number)
     if existing is not None:
         lead_add_activity(
             actor=system,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Tag
@@ -103,14 +103,19 @@ def customers_search(*, q: str = "", phone: str = "", email: str = "") -> QueryS
     text = q.strip()
     if text:
         as_phone = try_normalize_phone(text) if any(ch.isdigit() for ch in text) else None
-        cond = Q(name__icontains=text) | Q(
-            pk__in=Location.objects.filter(street__icontains=text).values("customer_id")
-        )
+        # One UNION of indexed lookups (trigram indexes on PostgreSQL, customers
+        # migration 0003) rather than an OR: PostgreSQL cannot combine an OR of
+        # a column test and IN-subqueries through indexes, and would scan every
+        # customer instead.
+        found = Customer.objects.filter(name__icontains=text).values("pk").order_by()
+        matches: list[QuerySet[Any, Any]] = [
+            Location.objects.filter(street__icontains=text).values("customer_id").order_by()
+        ]
         if as_phone:
-            cond |= Q(pk__in=_reachable_at(as_phone))
+            matches.append(_reachable_at(as_phone).order_by())
         if "@" in text:
-            cond |= Q(pk__in=_reachable_at(text.lower()))
-        qs = qs.filter(cond)
+            matches.append(_reachable_at(text.lower()).order_by())
+        qs = qs.filter(pk__in=found.union(*matches))
     return qs
 
 

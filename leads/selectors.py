@@ -64,8 +64,13 @@ def leads_for(actor: Actor) -> QuerySet[Lead]:
 
 
 def _search(text: str) -> Q:
-    """Name, phone in any format, email or city."""
-    cond = Q(name__icontains=text) | Q(city__iexact=text)
+    """Name or street fragment, phone in any format, email or city.
+
+    On PostgreSQL the fragments use trigram indexes (``leads`` migration 0005),
+    so a three-letter fragment is an index lookup at a million leads; SQLite
+    scans, which is fine at its scale.
+    """
+    cond = Q(name__icontains=text) | Q(street__icontains=text) | Q(city__iexact=text)
     if "@" in text:
         cond |= Q(email=text.lower())
     phone = try_normalize_phone(text) if any(ch.isdigit() for ch in text) else None

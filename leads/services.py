@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import Actor
@@ -22,6 +23,7 @@ from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import job_type_check
 from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, forbidden, invalid
+from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
 from customers.models import Customer, Location
@@ -31,6 +33,7 @@ from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
 from leads.hooks import CaptureContext, run_captured, run_prepare
 from leads.models import Lead, LeadActivity
+from notifications.services import notifications_withdraw
 
 MATCH_LIMIT = 5
 LOCATION_UNCONFIRMED = "location_unconfirmed"
@@ -695,6 +698,61 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
     return len(pks)
 
 
+# --- one open abandoned-call lead per number (DESIGN.md rule 3) --------------------------------
+
+
+def open_abandoned_lead(phone: str, *, exclude_pk: int | None = None) -> Lead | None:
+    """The caller's open abandoned-call lead, read under a lock on the number.
+
+    Two abandoned calls from one number ending at the same moment would each
+    find no open lead and each make one: the lock (held to the end of the
+    caller's transaction) makes the second wait for the first to commit and
+    then find its lead and fold into it. Every path that can make an
+    abandoned-call lead open (the call's end, reopening) reads through here.
+    """
+    transaction_lock("abandoned-lead", phone)
+    leads = Lead.objects.filter(type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, phone=phone)
+    if exclude_pk is not None:
+        leads = leads.exclude(pk=exclude_pk)
+    return leads.order_by("-created_at", "-id").first()
+
+
+@transaction.atomic
+def lead_withdraw_untouched(*, actor: Actor, lead: Lead, call: Call, reason: str) -> bool:
+    """Delete a lead that a call's events made by mistake, if nobody has touched it.
+
+    Telephony events may arrive out of order: ringing and ended first make an
+    abandoned-call lead, then a late "accepted" shows the call was answered.
+    The call must end in the same state whatever the order, so the lead it
+    made is taken back: deleted with its timeline, its notifications
+    withdrawn, an audit line kept. A lead someone has worked (a logged
+    follow-up, a first response, a text, another call folded in, a merge) is
+    a person's record now and stays; returns whether the lead was withdrawn.
+    """
+    locked = _locked(lead)
+    untouched = (
+        locked.status == Lead.Status.OPEN
+        and locked.call_id == call.pk
+        and locked.first_response_at is None
+        and not LeadActivity.objects.filter(lead=locked, by__isnull=False).exists()
+        and not Lead.objects.filter(merged_into=locked).exists()
+        and not locked.messages.exists()
+        and not Call.objects.filter(lead=locked).exclude(pk=call.pk).exists()
+    )
+    if not untouched:
+        return False
+    AuditEntry.record(
+        actor=actor,
+        entity="lead",
+        entity_id=locked.pk,
+        action="withdrawn",
+        changes={"reason": reason, "call": call.pk, "type": locked.type, "phone": locked.phone},
+    )
+    notifications_withdraw(url=reverse("lead_detail", args=[locked.pk]))
+    locked.delete()
+    return True
+
+
 @transaction.atomic
 def lead_reopen(*, actor: Actor, lead: Lead) -> Lead:
     """A dismissed lead comes back to the queue, due today."""
@@ -710,6 +768,14 @@ def lead_reopen(*, actor: Actor, lead: Lead) -> Lead:
             f"Lead {locked.pk} was merged into lead {locked.merged_into_id}; work that one instead.",
             "lead_merged",
         )
+    if locked.type == Lead.Type.ABANDONED_CALL and locked.phone:
+        other = open_abandoned_lead(locked.phone, exclude_pk=locked.pk)
+        if other is not None:
+            raise conflict(
+                f"Lead {other.pk} is already the open abandoned-call lead for {locked.phone}; "
+                f"work that one (or merge this lead into it) instead.",
+                "abandoned_lead_open",
+            )
     locked.status = Lead.Status.OPEN
     locked.dismiss_reason = None
     locked.dismiss_note = ""

@@ -51,6 +51,15 @@ def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", k
     return notify(employees=list(ids), kind=kind, text=text, url=url, key=key)
 
 
+def notifications_withdraw(*, url: str) -> int:
+    """Take back what was told about something that no longer exists (a lead
+    withdrawn because its call turned out answered); returns how many."""
+    if not url:
+        return 0
+    deleted, _ = Notification.objects.filter(url=url).delete()
+    return deleted
+
+
 @transaction.atomic
 def notification_mark_read(*, actor: Actor, notification_id: int) -> Notification:
     """A person marks one of their own notifications read (idempotent)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
@@ -24,34 +25,6 @@ CALLER = "+15128675309"
 
 def event(actor, call_id, name, at, **kw):
     return call_event_record(actor=actor, provider_call_id=call_id, event=name, at=at, **kw)
-
-
-def test_it_converges_whatever_order_the_events_arrive_in():
-    agent = make_employee(Role.CSR)
-    t0 = timezone.now() - timedelta(minutes=5)
-    events = [
-        ("ringing", t0, {"from_number": CALLER, "to_number": "+15125550100"}),
-        ("accepted", t0 + timedelta(seconds=5), {"agent_id": agent.pk}),
-        ("ended", t0 + timedelta(seconds=95), {"recording_url": "https://rec.example/1.mp3"}),
-    ]
-    results = []
-    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]):
-        actor = provider_actor()
-        for i in order:
-            name, at, kw = events[i]
-            call = event(actor, "same-id", name, at, **kw)
-        results.append(
-            (
-                call.classification,
-                call.duration_seconds,
-                call.accepted_by_id,
-                call.rang_at,
-                call.recording_url,
-                call.from_number,
-            )
-        )
-    assert results[0] == ("unbooked", 90, agent.pk, t0, "https://rec.example/1.mp3", CALLER)
-    assert all(r == results[0] for r in results)
 
 
 def test_it_ignores_a_repeated_event():
@@ -148,18 +121,6 @@ def test_it_queues_an_unbooked_call_and_not_an_excused_one():
     assert not Lead.objects.exists()
 
 
-def test_it_notes_on_the_lead_when_a_late_accept_shows_the_call_was_answered():
-    actor = provider_actor()
-    agent = make_employee(Role.CSR)
-    t0 = timezone.now() - timedelta(minutes=5)
-    event(actor, "late", "ringing", t0, from_number=CALLER)
-    event(actor, "late", "ended", t0 + timedelta(seconds=200))
-    assert Lead.objects.count() == 1
-    call = event(actor, "late", "accepted", t0 + timedelta(seconds=10), agent_id=agent.pk)
-    assert call.classification == "unbooked"
-    assert LeadActivity.objects.filter(kind="system", call=call).exists()
-
-
 def test_it_records_a_ringing_event_for_a_new_call_in_a_few_queries(django_assert_max_num_queries):
     TrackingNumberFactory(number="+15125550100")
     PhoneFactory(value=CALLER)
@@ -186,7 +147,8 @@ def test_it_makes_an_abandoned_call_lead_in_a_handful_of_queries(django_assert_m
     ring(actor=actor, call_id="lost", at=started)
     # SELECT the call (with its campaign and customer), the open abandoned lead by
     # number; INSERT the lead and its audit entry; UPDATE the call; two savepoint pairs;
-    # the capture hooks' reads of the assignment rules and SLA policies.
-    with django_assert_max_num_queries(11):
+    # the capture hooks' reads of the assignment rules and SLA policies; on
+    # PostgreSQL the advisory lock on the caller's number (one open lead per number).
+    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 11):
         event(actor, "lost", "ended", started + timedelta(seconds=90))
     assert Lead.objects.get().type == "abandoned_call"

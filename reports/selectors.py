@@ -782,8 +782,8 @@ def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
 @without_jit
 def csr_scorecard(*, date_range: DateRange, now: datetime | None = None) -> CsrScorecard:
     """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
-    first responses, median speed to lead and SLA met % (definitions above). Four
-    queries whatever the number of CSRs or rows."""
+    first responses, median speed to lead and SLA met % (definitions above). Five
+    grouped queries whatever the number of CSRs or rows."""
     from accounts.models import Role
 
     now = now or timezone.now()

@@ -170,6 +170,7 @@ def sweeps(status: str = TaskResultStatus.READY) -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=sla_sweep.module_path, status=status))
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens the connection
 def test_it_runs_the_sweep_in_the_worker_and_keeps_one_sweep_scheduled(settings):
     settings.LEADLINE_SLA_SWEEP_SECONDS = 0
     start_escalation_sweep(sender=None)
@@ -192,3 +193,4 @@ def test_it_runs_the_sweep_in_the_worker_and_keeps_one_sweep_scheduled(settings)
     assert len(done) == 1 and done[0].return_value == {"breaches_told": 1, "reassigned": 0}
     (waiting,) = sweeps()  # the next one, 30 s on: the batch worker leaves it for later
     assert timedelta(seconds=29) <= waiting.run_after - before <= timedelta(seconds=31)
+    settings.LEADLINE_SLA_SWEEP_SECONDS = 0  # the flush after this test re-runs post_migrate

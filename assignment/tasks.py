@@ -42,12 +42,22 @@ def sweep_now() -> dict[str, int]:
     return {"breaches_told": told, "reassigned": len(moved)}
 
 
+# Finished sweeps' result rows are kept this long (for a look in the admin), then
+# deleted by a later sweep: at one every 30 s they would otherwise pile up.
+KEEP_FINISHED = timedelta(hours=1)
+
+
 @task()
 def sla_sweep() -> dict[str, Any]:
     try:
         return sweep_now()
     finally:
         ensure_sweep_scheduled(delay=sweep_seconds())
+        DBTaskResult.objects.filter(
+            task_path=sla_sweep.module_path,
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at__lt=timezone.now() - KEEP_FINISHED,
+        ).delete()
 
 
 def sweep_waiting() -> bool:

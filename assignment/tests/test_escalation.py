@@ -186,8 +186,17 @@ def test_it_runs_the_sweep_in_the_worker_and_keeps_one_sweep_scheduled(settings)
     assert ensure_sweep_scheduled() is False  # one is waiting already
     assert len(sweeps()) == 1
 
+    old = DBTaskResult.objects.create(
+        task_path=sla_sweep.module_path,
+        status=TaskResultStatus.SUCCESSFUL,
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        run_after=timezone.now() - timedelta(hours=2),
+        finished_at=timezone.now() - timedelta(hours=2),
+    )
     before = timezone.now()
     run_worker()
+    assert not DBTaskResult.objects.filter(pk=old.pk).exists()  # an old finished sweep is cleared away
     assert len(breach_notes(lead)) == 1
     done = sweeps(TaskResultStatus.SUCCESSFUL)
     assert len(done) == 1 and done[0].return_value == {"breaches_told": 1, "reassigned": 0}

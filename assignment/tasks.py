@@ -1,4 +1,5 @@
-"""The escalation sweep as a recurring task of the background worker.
+"""The worker's escalation tasks: each lead's breach check at its due time
+(enqueued at capture), and the sweep, a recurring task.
 
 django-tasks has no periodic tasks, so the sweep keeps itself going: each run
 enqueues the next one ``LEADLINE_SLA_SWEEP_SECONDS`` later (also when it
@@ -25,6 +26,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from assignment.escalation import away_leads_reassign, sla_breaches_notify
+from assignment.services import sla_breach_notify
 
 log = logging.getLogger("leadline.escalation")
 
@@ -76,3 +78,12 @@ def ensure_sweep_scheduled(*, delay: int = 0) -> bool:
     )
     task_def.enqueue()
     return True
+
+
+@task()
+def sla_breach_check(lead_id: int) -> str:
+    """Enqueued at capture to run at the lead's first-response due time: how
+    late a breach notice can be is the worker's polling interval. (The sweep
+    above is the safety net: a lead whose check was lost is told by the next
+    sweep; the shared claim and key make it once either way.)"""
+    return "told" if sla_breach_notify(lead_id) else "nothing to tell"

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.employee",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -267,6 +268,9 @@ LEADLINE_SLA_DUE_SOON_MINUTES = int(os.environ.get("LEADLINE_SLA_DUE_SOON_MINUTE
 LEADLINE_SLA_SWEEP_SECONDS = int(os.environ.get("LEADLINE_SLA_SWEEP_SECONDS", "30"))
 # A lead unanswered with someone Away this long is offered back to its rule; 0: never.
 LEADLINE_AWAY_REASSIGN_MINUTES = int(os.environ.get("LEADLINE_AWAY_REASSIGN_MINUTES", "30"))
+
+# The navigation's bell asks for the unread notification count this often (seconds).
+LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group, User
 from django.db.models import Model, QuerySet
@@ -13,9 +15,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.models import ApiKey, Employee, Integration
+from accounts.models import ApiKey, Employee, Integration, LoginLockout
 from accounts.services import api_key_issue, api_key_revoke, employee_login_check, employee_set_login
 from accounts.settings_admin import ReadOnlyAdmin, ReadOnlyTabularInline, SettingsAdmin
 from core.errors import DomainError
@@ -299,3 +302,50 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=entity_id", "actor_label"]
     ordering = ["-at", "-id"]
     show_full_result_count = False
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(SettingsAdmin):
+    """Failed sign-ins per username and address (django-axes). Unlocking
+    clears the failures, so the person may try again at once."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "locked"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    actions = ["unlock"]
+    # No change permission, so the page shows these read-only.
+    fields = ["username", "ip_address", "user_agent", "failures_since_start", "attempt_time", "path_info"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # "Unlock" is the one action; Django's bulk delete would say the same less clearly.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="Locked out", boolean=True)
+    def locked(self, obj: LoginLockout) -> bool:
+        # Rows are per browser too (user agent); the lockout is per username and address.
+        pair = LoginLockout.objects.filter(
+            username=obj.username,
+            ip_address=obj.ip_address,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        )
+        cool_off = get_cool_off()
+        if cool_off is not None:
+            pair = pair.filter(attempt_time__gt=timezone.now() - cool_off)
+        return pair.exists()
+
+    @admin.action(description="Unlock: clear the failed sign-ins")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[LoginLockout]) -> None:
+        pairs = sorted(set(queryset.values_list("username", "ip_address")))
+        for username, ip_address in pairs:
+            LoginLockout.objects.filter(username=username, ip_address=ip_address).delete()
+        names = ", ".join(f"{u} from {ip}" for u, ip in pairs[:5]) + (" …" if len(pairs) > 5 else "")
+        self.message_user(request, f"Unlocked {len(pairs)}: {names}.", messages.SUCCESS)

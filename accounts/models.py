@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -60,7 +61,7 @@ class Provider(models.TextChoices):
     CALLRAIL = "callrail", "CallRail"
 
 
-SECRET_FIELDS = ("twilio_account_sid", "twilio_auth_token", "callrail_signing_key")
+SECRET_FIELDS = ("twilio_account_sid", "twilio_auth_token", "callrail_signing_key", "webhook_secret")
 DEFAULT_TEXT_BACK = (
     "Hi, this is {company}. Sorry we missed your call! Reply here or book online: {booking_link}"
 )
@@ -80,11 +81,6 @@ class Integration(models.Model):
     )
     webhook_url = models.URLField(
         max_length=500, blank=True, help_text="Where booking and lead status changes are posted (HTTPS)."
-    )
-    webhook_secret = models.CharField(
-        max_length=128,
-        blank=True,
-        help_text="Signs each webhook body (HMAC-SHA256); share it with the partner.",
     )
     # Telephony (API.md v1.1 "Integrations"): which provider's webhooks this
     # integration receives, where its calls ring, and missed-call text-back.
@@ -106,6 +102,8 @@ class Integration(models.Model):
     twilio_account_sid_enc = models.TextField(blank=True, default="")
     twilio_auth_token_enc = models.TextField(blank=True, default="")
     callrail_signing_key_enc = models.TextField(blank=True, default="")
+    # Signs each outgoing webhook body (HMAC-SHA256); shared with the partner.
+    webhook_secret_enc = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -131,6 +129,15 @@ class Integration(models.Model):
     @property
     def callrail_signing_key(self) -> str:
         return decrypt_secret(self.callrail_signing_key_enc)
+
+    @property
+    def webhook_secret(self) -> str:
+        return decrypt_secret(self.webhook_secret_enc)
+
+    @webhook_secret.setter
+    def webhook_secret(self, value: str) -> None:
+        # A setter, so ``Integration(webhook_secret=...)`` (factories, scripts) stores it encrypted.
+        self.webhook_secret_enc = encrypt_secret(value)
 
     def set_secret(self, name: str, value: str) -> None:
         """Store one of the write-only secrets (encrypted); empty clears it."""
@@ -203,3 +210,13 @@ class ApiKey(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class LoginLockout(AccessAttempt):
+    """Failed sign-ins for one username from one address (django-axes' row),
+    as Settings names it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "login lockout"
+        verbose_name_plural = "login lockouts"

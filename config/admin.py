@@ -37,7 +37,7 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "calls-booking",
         ["catalog.CallReason", "catalog.BookingGuide", "scheduling.ArrivalWindow"],
     ),
-    ("People", "people", ["accounts.Employee"]),
+    ("People", "people", ["accounts.Employee", "accounts.LoginLockout"]),
     ("Assignment and SLAs", "assignment", ["assignment.AssignmentRule", "assignment.SlaPolicy"]),
     ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
     (

@@ -5,6 +5,7 @@ README); the defaults are safe for a developer's machine.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "core",
     "accounts",
     "notifications",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.KeyOwnerIdempotencyMiddleware",
+    # Turns a locked-out sign-in into the login page with the lockout message (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +148,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Password guessing is throttled by django-axes: after LEADLINE_LOGIN_FAILURE_LIMIT
+# wrong passwords for one username from one address (core.net.client_ip, so
+# behind a proxy too), that pair is locked out for LEADLINE_LOGIN_COOLOFF_MINUTES;
+# a success resets the count. Admins unlock in Settings → People → Login lockouts.
+# API keys are not passwords: the API never goes through this.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LEADLINE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LEADLINE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.backends.login_username"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Settings lists lockouts through its own admin (accounts.admin), not axes' Django-permission one.
+AXES_ENABLE_ADMIN = False
+# One row per successful sign-in is not needed; failures and lockouts are kept.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -24,5 +24,6 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("bookings/", include("bookings.urls")),
     path("book/", include("bookings.public_urls")),
+    path("scheduling/", include("scheduling.urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -35,6 +35,8 @@ from customers.models import ContactPoint, Customer, Location
 from jobs.models import Invoice, Job
 from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
 from messaging.models import MessageTemplate
+from scheduling.models import ArrivalWindow, WindowPlace
+from scheduling.services import place_take
 
 COMPANY = "Lone Star Comfort & Plumbing"
 DEMO_PASSWORD = "leadline-demo"
@@ -837,6 +839,50 @@ def office_moment(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=tz)
 
 
+# Arrival windows (local times) and how many jobs each business unit takes in one:
+# two-hour windows on weekdays matching when the office books visits, mornings and
+# early afternoons on Saturday; nothing on Sunday (a Sunday visit books freely).
+WINDOW_HOURS = {
+    **{weekday: ((8, 10), (10, 12), (12, 14), (14, 16), (16, 18)) for weekday in range(5)},
+    5: ((8, 12), (12, 16)),
+}
+WINDOW_CAPACITY = {HVAC_SERVICE: 3, HVAC_INSTALL: 1, PLUMBING: 2, ELECTRICAL: 1}
+
+
+def _arrival_windows(ref: Reference, employees: dict[str, Employee], today: date) -> None:
+    """Each business unit's arrival windows (once), then a place for every open job
+    from today on that holds none yet (the jobs were booked before the windows
+    existed). Where the demo's random bookings crowd a window past its capacity the
+    admin's overbook is what makes room, as it would in the office (audited)."""
+    for name, unit in ref.units.items():
+        if ArrivalWindow.objects.filter(business_unit=unit).exists():
+            continue
+        ArrivalWindow.objects.bulk_create(
+            ArrivalWindow(
+                business_unit=unit,
+                weekday=weekday,
+                start_time=time(start),
+                end_time=time(end),
+                capacity=WINDOW_CAPACITY.get(name, 2),
+            )
+            for weekday, hours in WINDOW_HOURS.items()
+            for start, end in hours
+        )
+    admin = Actor(employee=employees["admin"])
+    first = datetime.combine(today, time(0), tzinfo=timezone.get_current_timezone())
+    placed = WindowPlace.objects.values("job_id")
+    open_jobs = (
+        Job.objects.filter(start__gte=first)
+        .exclude(status__in=[Job.Status.CANCELED, Job.Status.COMPLETED])
+        .exclude(pk__in=placed)
+        .order_by("start", "id")
+        .values_list("pk", "business_unit_id", "start")
+    )
+    with transaction.atomic():
+        for job_id, unit_id, start in open_jobs:
+            place_take(actor=admin, job_id=job_id, business_unit_id=unit_id, start=start, overbook=True)
+
+
 def _booked_at(rng: random.Random, start: datetime, now: datetime) -> datetime:
     """When a CSR booked a visit: in office hours, the same day or up to a week
     before, and never later than now (a future visit was booked in the last days)."""
@@ -1031,4 +1077,5 @@ def load_demo(
             loaded = True
         # Separate from the company, so a database loaded before the activity existed gets it too.
         activity = load_activity(ref=ref, employees=employees, clock=clock, days_back=days_back)
+    _arrival_windows(ref, employees, today or timezone.localdate())
     return DemoResult(loaded=loaded or activity, logins=logins)

@@ -36,6 +36,7 @@ from core.errors import DomainError
 from leads.models import Lead
 from reports import charts, exports, selectors
 from reports.selectors import LEAD_TYPES, DateRange
+from scheduling.services import capacity_board
 
 REPORTS = [
     ("report_campaigns", "Campaigns", "Calls, leads, booked jobs, revenue, cost and ROI per campaign."),
@@ -298,5 +299,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_reports": actor.can(Perm.REPORTS),
         "week_end": today + timedelta(days=6 - today.weekday()),
         "queue_count": calls_follow_up_queue().count() if actor.can(Perm.WORK_LEADS) else None,
+        # Where a CSR can still book: today's and tomorrow's arrival windows per business unit.
+        "capacity": capacity_board(first=today, days=2),
+        "capacity_links": [_link("job_list", date=(today + timedelta(days=i)).isoformat()) for i in range(2)],
     }
     return render(request, "reports/dashboard.html", context)

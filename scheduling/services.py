@@ -50,7 +50,8 @@ NEXT_OPEN_COUNT = 3
 
 
 def _clock(value: datetime) -> str:
-    return value.strftime("%I:%M %p").lstrip("0")
+    """8 AM, 8:30 AM: short, for lists of windows."""
+    return value.strftime("%I %p" if value.minute == 0 else "%I:%M %p").lstrip("0")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _slot(window: ArrivalWindow, day: date, booked: int, spec: BusinessHoursSpec
 
 
 def _active_windows(business_unit_ids: Iterable[int] | None) -> QuerySet[ArrivalWindow]:
-    qs = ArrivalWindow.objects.filter(active=True, business_unit__active=True)
+    qs = ArrivalWindow.objects.filter(active=True, business_unit__active=True).select_related("business_unit")
     if business_unit_ids is not None:
         qs = qs.filter(business_unit_id__in=list(business_unit_ids))
     return qs.order_by("start_time", "business_unit_id", "id")
@@ -133,6 +134,17 @@ def slots_between(
     Closure days are left out unless ``include_closed``. Three queries."""
     spec = spec or business_hours_get()
     windows = list(_active_windows(business_unit_ids))
+    return _slots_of(windows, first=first, last=last, spec=spec, include_closed=include_closed)
+
+
+def _slots_of(
+    windows: Sequence[ArrivalWindow],
+    *,
+    first: date,
+    last: date,
+    spec: BusinessHoursSpec,
+    include_closed: bool,
+) -> list[Slot]:
     if not windows or last < first:
         return []
     booked = {
@@ -221,6 +233,57 @@ def upcoming_slots(
     if not any(s.open for s in shown):
         shown += [s for s in upcoming[count:] if s.open][:NEXT_OPEN_COUNT]
     return shown
+
+
+@dataclass(frozen=True)
+class UnitDay:
+    """One business unit's windows on one date, for the dashboard."""
+
+    date: date
+    slots: list[Slot]
+    closed: bool
+
+    @property
+    def booked(self) -> int:
+        return sum(s.booked for s in self.slots)
+
+    @property
+    def capacity(self) -> int:
+        return 0 if self.closed else sum(s.capacity for s in self.slots)
+
+    @property
+    def open(self) -> int:
+        return sum(s.open for s in self.slots)
+
+
+@dataclass(frozen=True)
+class UnitBoard:
+    business_unit_id: int
+    name: str
+    days: list[UnitDay]
+
+
+def capacity_board(*, first: date, days: int = 2, spec: BusinessHoursSpec | None = None) -> list[UnitBoard]:
+    """Each business unit with arrival windows: its windows on ``days`` dates from
+    ``first`` (closure days shown closed), booked / capacity. Three queries
+    (hours, windows with their units, counters), however many units and windows."""
+    spec = spec or business_hours_get()
+    last = first + timedelta(days=days - 1)
+    windows = list(_active_windows(None))
+    names = {w.business_unit_id: w.business_unit.name for w in windows}
+    by_unit: dict[int, dict[date, list[Slot]]] = {unit_id: {} for unit_id in names}
+    for s in _slots_of(windows, first=first, last=last, spec=spec, include_closed=True):
+        by_unit[s.business_unit_id].setdefault(s.date, []).append(s)
+    dates = [first + timedelta(days=i) for i in range(days)]
+    boards = [
+        UnitBoard(
+            business_unit_id=unit_id,
+            name=names[unit_id],
+            days=[UnitDay(date=d, slots=per_day.get(d, []), closed=d in spec.closures) for d in dates],
+        )
+        for unit_id, per_day in by_unit.items()
+    ]
+    return sorted(boards, key=lambda b: b.name.lower())
 
 
 def slot_from_key(key: str, spec: BusinessHoursSpec | None = None) -> Slot | None:

@@ -39,6 +39,13 @@ class TelephonyIntegrationForm(forms.ModelForm):
         help_text=SECRET_HELP,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+    webhook_secret = forms.CharField(
+        label="Webhook signing secret",
+        required=False,
+        max_length=128,
+        help_text="Signs each webhook body (HMAC-SHA256); share it with the partner. " + SECRET_HELP,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
     webhook_url = forms.URLField(
         label="Webhook URL",
         required=False,
@@ -46,7 +53,7 @@ class TelephonyIntegrationForm(forms.ModelForm):
         assume_scheme="https",
         help_text="Where booking and lead status changes are posted (HTTPS).",
     )
-    clear_secrets = forms.BooleanField(label="Clear the stored provider secrets", required=False)
+    clear_secrets = forms.BooleanField(label="Clear every stored secret", required=False)
 
     class Meta:
         model = Integration
@@ -123,7 +130,10 @@ class TelephonyIntegrationAdmin(IntegrationAdmin):
     readonly_fields = ["secrets_set", "provider_urls"]
     fields = None  # type: ignore[assignment]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "active", "booking_form_enabled", "webhook_url"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "active", "booking_form_enabled", "webhook_url", "webhook_secret"]},
+        ),
         (
             "Telephony",
             {
@@ -161,6 +171,7 @@ class TelephonyIntegrationAdmin(IntegrationAdmin):
             "Twilio account SID": obj.twilio_account_sid_enc,
             "Twilio auth token": obj.twilio_auth_token_enc,
             "CallRail signing key": obj.callrail_signing_key_enc,
+            "webhook signing secret": obj.webhook_secret_enc,
         }
         stored = [label for label, value in names.items() if value]
         return ", ".join(stored) or "none"

@@ -115,7 +115,7 @@ def _out(request: HttpRequest, integration: Integration) -> dict[str, Any]:
         "has_twilio_account_sid": bool(integration.twilio_account_sid_enc),
         "has_twilio_auth_token": bool(integration.twilio_auth_token_enc),
         "has_callrail_signing_key": bool(integration.callrail_signing_key_enc),
-        "has_webhook_secret": bool(integration.webhook_secret),
+        "has_webhook_secret": bool(integration.webhook_secret_enc),
         "provider_webhook_urls": webhook_urls(integration, request),
     }
 

@@ -76,9 +76,7 @@ def _clean(
     for name, value in secrets.items():
         if value is None:
             continue
-        if name == "webhook_secret":
-            integration.webhook_secret = value.strip()
-        elif name in SECRET_FIELDS:
+        if name in SECRET_FIELDS:
             integration.set_secret(name, value.strip())
     if integration.text_back_enabled and not integration.text_back_template:
         errors.append(FieldError("text_back.template", "is required while text-back is on"))

@@ -279,6 +279,26 @@ def test_it_adds_nothing_the_second_time():
     assert "already loaded" in out
 
 
+def test_it_gives_every_business_unit_arrival_windows_and_the_coming_jobs_their_places():
+    from hours.services import business_hours_get
+    from scheduling.models import ArrivalWindow, WindowDay, WindowPlace
+    from scheduling.services import window_at
+
+    load(customers=40, days=3, days_ahead=4)
+    assert set(ArrivalWindow.objects.values_list("business_unit__name", flat=True)) == set(
+        BusinessUnit.objects.values_list("name", flat=True)
+    )
+    coming = Job.objects.filter(start__gte=timezone.now() + timedelta(days=1)).exclude(status="canceled")
+    spec = business_hours_get()
+    in_windows = {j.pk for j in coming if window_at(j.business_unit_id, j.start, spec) is not None}
+    assert in_windows
+    assert set(WindowPlace.objects.values_list("job_id", flat=True)) >= in_windows
+    assert sum(WindowDay.objects.values_list("booked", flat=True)) == WindowPlace.objects.count()
+    windows, places = ArrivalWindow.objects.count(), WindowPlace.objects.count()
+    load(customers=40, days=3, days_ahead=4)
+    assert (ArrivalWindow.objects.count(), WindowPlace.objects.count()) == (windows, places)
+
+
 def test_it_lets_the_printed_demo_logins_sign_in():
     out = load(customers=10, days=2, days_ahead=1)
     active = [spec for spec in EMPLOYEES if spec.active]

@@ -25,6 +25,8 @@ def test_an_admin_creates_a_twilio_integration_and_secrets_are_write_only(api_as
             "text_back": {"enabled": True, "template": "Hi {first_name}, {company} here. {booking_link}"},
             "twilio_account_sid": SID,
             "twilio_auth_token": TOKEN,
+            "webhook_url": "https://partner.example/hook",
+            "webhook_secret": "whsec-partner-shared",
         },
     )
     assert response.status_code == 201, response.content
@@ -35,9 +37,10 @@ def test_an_admin_creates_a_twilio_integration_and_secrets_are_write_only(api_as
         "enabled": True,
         "template": "Hi {first_name}, {company} here. {booking_link}",
     }
-    assert body["has_twilio_auth_token"] and body["has_twilio_account_sid"]
+    assert body["has_twilio_auth_token"] and body["has_twilio_account_sid"] and body["has_webhook_secret"]
     assert not body["has_callrail_signing_key"]
-    assert TOKEN not in response.content.decode() and SID not in response.content.decode()
+    for secret in (TOKEN, SID, "whsec-partner-shared"):
+        assert secret not in response.content.decode()
     iid = body["id"]
     assert body["provider_webhook_urls"] == {
         "voice": f"http://testserver/api/v1/telephony/twilio/{iid}/voice",
@@ -46,11 +49,12 @@ def test_an_admin_creates_a_twilio_integration_and_secrets_are_write_only(api_as
     }
     integration = Integration.objects.get(pk=iid)
     assert integration.twilio_auth_token == TOKEN
-    # What a database dump holds: no secret in the clear.
+    assert integration.webhook_secret == "whsec-partner-shared"
+    # What a database dump holds: no secret in the clear (the webhooks' signing secret included).
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM accounts_integration WHERE id = %s", [iid])
         row = " ".join(str(v) for v in cursor.fetchone())
-    assert TOKEN not in row and SID not in row
+    assert TOKEN not in row and SID not in row and "whsec-partner-shared" not in row
     listed = api.get("/integrations").json()["items"]
     assert TOKEN not in str(listed)
 

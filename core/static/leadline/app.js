@@ -86,4 +86,23 @@
       if (check) check.checked = true;
     }
   });
+
+  /* --- Arrival-window pickers: picking a window fills the form's start. ---
+     The container names the inputs: data-fill-start (one datetime-local) or
+     data-fill-date + data-fill-time. */
+  function fill(id, value) {
+    var input = document.getElementById(id || "");
+    if (!input) return;
+    input.value = value;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t.hasAttribute || !t.hasAttribute("data-slot-start")) return;
+    var box = t.closest("[data-slot-fill]");
+    if (!box) return;
+    fill(box.getAttribute("data-fill-start"), t.getAttribute("data-slot-start"));
+    fill(box.getAttribute("data-fill-date"), t.getAttribute("data-slot-date"));
+    fill(box.getAttribute("data-fill-time"), t.getAttribute("data-slot-time"));
+  });
 })();

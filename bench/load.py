@@ -120,7 +120,7 @@ LUA_REQUEST = {
 
 ROWS = [
     ("leads", "POST /api/v1/leads"),
-    ("calls", "POST /calls/events (whole call)"),
+    ("calls", "POST /calls/events (3 per call)"),
     ("bookings", "POST /bookings"),
 ]
 

@@ -126,7 +126,7 @@ def test_it_runs_the_load_benchmark_through_every_row() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     for row in (
         "POST /api/v1/leads",
-        "POST /calls/events (whole call)",
+        "POST /calls/events (3 per call)",
         "POST /bookings",
         "RSS per Leadline worker",
     ):

@@ -53,13 +53,26 @@ class AttributionIn(Schema):
     msclkid: str = Field("", max_length=255)
 
 
+class RequestedWindowIn(Schema):
+    start: datetime = Field(
+        ..., description="The arrival window's start, with its UTC offset (GET /availability)"
+    )
+    end: datetime | None = Field(None, description="Its end; optional, checked when given")
+
+
 class BookingIn(Schema):
     external_id: str = Field(..., min_length=1, max_length=255)
     channel: ChannelName = "partner"
     contact: ContactIn
     customer_type: Literal["residential", "commercial"] = "residential"
     requested_start: datetime | None = None
-    requested_window: str = Field("", max_length=60)
+    requested_window: RequestedWindowIn | str = Field(
+        "",
+        description="An arrival window `{start, end}` of the booking's business unit (or its job "
+        "type's only one), as GET /availability lists them: it must have a place left (409 "
+        "`window_full` with `next_open` otherwise) and it sets `requested_start`/`requested_end`. "
+        "A string is kept as a free-text note (at most 60 characters), as in v1.0.",
+    )
     summary: str = Field("", max_length=10_000)
     campaign_id: int | None = None
     business_unit_id: int | None = None
@@ -95,6 +108,7 @@ class BookingOut(Schema):
     contact: ContactOut
     customer_type: str
     requested_start: datetime | None
+    requested_end: datetime | None
     requested_window: str
     summary: str
     campaign_id: int | None
@@ -195,7 +209,9 @@ def post_booking(request: HttpRequest, payload: BookingIn) -> tuple[int, Booking
         contact=Contact(**payload.contact.dict()),
         customer_type=payload.customer_type,
         requested_start=payload.requested_start,
-        requested_window=payload.requested_window,
+        requested_window=window if isinstance(window := payload.requested_window, str) else "",
+        window_start=None if isinstance(window, str) else window.start,
+        window_end=None if isinstance(window, str) else window.end,
         summary=payload.summary,
         campaign_id=payload.campaign_id,
         business_unit_id=payload.business_unit_id,

@@ -32,6 +32,9 @@ class Booking(ContactInfo):
     customer_type = models.CharField(max_length=20, default="residential")
     requested_start = models.DateTimeField(null=True, blank=True)
     requested_window = models.CharField(max_length=60, blank=True)
+    # Set when the booking names an arrival window (the public form, or the API's
+    # ``requested_window: {start, end}``): ``requested_start`` is the window's start.
+    requested_end = models.DateTimeField(null=True, blank=True)
     summary = models.TextField(blank=True)
     campaign = models.ForeignKey(
         "catalog.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"

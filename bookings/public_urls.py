@@ -6,4 +6,5 @@ from bookings import views
 
 urlpatterns: list[URLPattern] = [
     path("<slug:slug>/", views.booking_form, name="booking_form"),
+    path("<slug:slug>/windows/", views.booking_form_windows, name="booking_form_windows"),
 ]

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,8 +34,9 @@ from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
 from jobs.models import Job
 from jobs.services import job_book
-from leads.models import Lead
-from leads.services import CaptureResult, Contact, lead_capture, normalize_contact
+from leads.models import Lead, LeadActivity
+from leads.services import CaptureResult, Contact, lead_add_activity, lead_capture, normalize_contact
+from scheduling.services import Slot, next_open_slots, slot_from_key, slot_matching, window_full_error
 
 CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
 
@@ -69,6 +70,8 @@ def booking_receive(
     customer_type: str = Customer.Type.RESIDENTIAL,
     requested_start: datetime | None = None,
     requested_window: str = "",
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
     summary: str = "",
     campaign_id: int | None = None,
     business_unit_id: int | None = None,
@@ -78,6 +81,11 @@ def booking_receive(
     raw_payload: dict[str, Any] | None = None,
 ) -> Received:
     """Record a booking once per (integration, external id).
+
+    ``window_start`` (and ``window_end``) name an arrival window of the booking's
+    business unit (given, or the job type's only one): it must be one, not over,
+    with a place left (409 ``window_full`` with the next open ones otherwise). The
+    booking takes no place: the job does, when a CSR accepts the booking.
 
     A re-sent booking is answered from one indexed lookup before anything is
     validated, so a partner retrying an old request never trips over a
@@ -99,6 +107,8 @@ def booking_receive(
         errors.append(FieldError("customer_type", f"must be one of {', '.join(Customer.Type.values)}"))
     if priority is not None and priority not in Priority.values:
         errors.append(FieldError("priority", f"must be one of {', '.join(Priority.values)}"))
+    if len(requested_window.strip()) > 60:
+        errors.append(FieldError("requested_window", "must be at most 60 characters"))
     cleaned: dict[str, str] = {}
     try:
         cleaned = normalize_contact(contact)
@@ -115,6 +125,14 @@ def booking_receive(
     job_type = resolve(JobType, job_type_id, "job_type_id")
     job_type_check(job_type=job_type, business_unit=business_unit)
     resolved_campaign_id = campaign.pk if campaign else _campaign_from_rules(integration, attribution)
+    requested_end = None
+    if window_start is not None:
+        slot = requested_slot(
+            business_unit=business_unit, job_type=job_type, start=window_start, end=window_end
+        )
+        business_unit = BusinessUnit.objects.get(pk=slot.business_unit_id)
+        requested_start, requested_end = slot.start, slot.end
+        requested_window = slot.time_label
 
     fields: dict[str, Any] = {
         "integration": integration,
@@ -123,6 +141,7 @@ def booking_receive(
         **cleaned,
         "customer_type": customer_type,
         "requested_start": requested_start,
+        "requested_end": requested_end,
         "requested_window": requested_window.strip(),
         "summary": summary.strip(),
         "campaign_id": resolved_campaign_id,
@@ -141,6 +160,45 @@ def booking_receive(
             raise
         return Received(winner, created=False)
     return Received(booking, created=True)
+
+
+def _unit_for(business_unit: BusinessUnit | None, job_type: JobType | None) -> BusinessUnit | None:
+    """The business unit a booking is for: the one given, else the job type's only one."""
+    if business_unit is not None or job_type is None:
+        return business_unit
+    units = list(job_type.business_units.filter(active=True)[:2])
+    return units[0] if len(units) == 1 else None
+
+
+def slot_check(slot: Slot, *, field_name: str) -> Slot:
+    """A window a visitor or partner asks for must not be over and must have a place."""
+    if slot.end <= timezone.now():
+        raise invalid(field_name, f"the window {slot.label} is over; pick a later one", code="window_past")
+    if slot.open <= 0:
+        raise window_full_error(slot, field_name=field_name)
+    return slot
+
+
+def requested_slot(
+    *, business_unit: BusinessUnit | None, job_type: JobType | None, start: datetime, end: datetime | None
+) -> Slot:
+    """The open arrival window ``POST /bookings`` names as ``requested_window: {start, end}``."""
+    unit = _unit_for(business_unit, job_type)
+    if unit is None:
+        raise invalid(
+            "business_unit_id",
+            "is required with a requested window (or a job type offered by one business unit)",
+        )
+    if timezone.is_naive(start) or (end is not None and timezone.is_naive(end)):
+        raise invalid("requested_window.start", "must carry a UTC offset")
+    slot = slot_matching(business_unit_ids=[unit.pk], start=start, end=end)
+    if slot is None:
+        raise invalid(
+            "requested_window.start",
+            f"is not one of {unit.name}'s arrival windows (GET /availability lists them)",
+            code="window_unknown",
+        )
+    return slot_check(slot, field_name="requested_window")
 
 
 def bookings_mark_matches(bookings: Sequence[Booking]) -> None:
@@ -394,13 +452,8 @@ def public_form_throttle(*, client_ip: str) -> None:
 
 # --- the public online booking form ----------------------------------------
 
-WINDOWS: dict[str, tuple[str, time | None]] = {
-    "morning": ("Morning (8am–12pm)", time(8, 0)),
-    "afternoon": ("Afternoon (12–4pm)", time(12, 0)),
-    "evening": ("Evening (4–7pm)", time(16, 0)),
-    "any": ("Any time", None),
-}
 PUBLIC_REQUIRED = ("name", "phone", "street", "city", "zip")
+PUBLIC_WINDOWS_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -418,8 +471,33 @@ class PublicRequest:
     city: str
     state: str
     zip: str
-    preferred_date: date | None
-    window: str
+    # The business unit, when the service is offered by several; the window as
+    # "<window id>:<YYYY-MM-DD>" (``scheduling.services.Slot.key``).
+    business_unit_id: int | None = None
+    window: str = ""
+
+
+@dataclass(frozen=True)
+class PublicWindows:
+    """What the form offers for a service: the units to choose from (when several),
+    the unit chosen, and that unit's next open windows (full ones are never offered)."""
+
+    job_type: JobType | None
+    units: list[BusinessUnit]
+    unit: BusinessUnit | None
+    slots: list[Slot]
+
+
+def public_windows(*, job_type_id: int | None, business_unit_id: int | None) -> PublicWindows:
+    job_type = JobType.objects.filter(pk=job_type_id, active=True).first() if job_type_id else None
+    if job_type is None:
+        return PublicWindows(None, [], None, [])
+    units = list(job_type.business_units.filter(active=True).order_by("name"))
+    unit = units[0] if len(units) == 1 else next((u for u in units if u.pk == business_unit_id), None)
+    slots = (
+        next_open_slots(business_unit_ids=[unit.pk], count=PUBLIC_WINDOWS_SHOWN) if unit is not None else []
+    )
+    return PublicWindows(job_type, units, unit, slots)
 
 
 def booking_public_submit(
@@ -427,27 +505,44 @@ def booking_public_submit(
 ) -> Received:
     """Rate-limit, check what a visitor must give us to call back and visit,
     and record the booking. The form's token is its external id, so a double
-    click or a refresh makes one booking."""
+    click or a refresh makes one booking. The visit time is one of the open
+    arrival windows the form offered for the service (never typed): a window
+    that filled meanwhile is a 409 ``window_full`` naming the next open ones."""
     public_form_throttle(client_ip=client_ip)
+    resent = Booking.objects.filter(integration=integration, external_id=f"form:{request.token}").first()
+    if resent is not None and not _foldable(resent):
+        return Received(resent, created=False)  # a double click or a refresh: the booking made the first time
     errors = [
         FieldError(name, "is required") for name in PUBLIC_REQUIRED if not str(getattr(request, name)).strip()
     ]
-    if request.window not in WINDOWS:
-        errors.append(FieldError("window", "pick a time window"))
-    if request.preferred_date is not None and request.preferred_date < timezone.localdate():
-        errors.append(FieldError("preferred_date", "must be today or later"))
     job_type = None
     if request.job_type_id is not None:
         job_type = JobType.objects.filter(pk=request.job_type_id, active=True).first()
         if job_type is None:
             errors.append(FieldError("job_type_id", "pick a service from the list"))
+    offered = public_windows(
+        job_type_id=job_type.pk if job_type else None, business_unit_id=request.business_unit_id
+    )
+    slot: Slot | None = None
+    if job_type is not None and offered.unit is None:
+        errors.append(FieldError("business_unit_id", "pick who should come"))
+    elif request.window:
+        slot = slot_from_key(request.window)
+        if slot is None or offered.unit is None or slot.business_unit_id != offered.unit.pk:
+            errors.append(FieldError("window", "pick one of the times offered"))
+            slot = None
+    elif offered.slots:
+        errors.append(FieldError("window", "pick a time for the visit"))
     collect(errors)
+    if slot is not None:
+        slot_check(slot, field_name="window")
+    if resent is not None:
+        # The visitor left the form, its draft became a lead (``formdrafts``), and now
+        # they came back and sent it: it folds into that booking and lead.
+        return Received(
+            _fold(resent, request, slot=slot, job_type=job_type, unit=offered.unit), created=False
+        )
 
-    label, starts = WINDOWS[request.window]
-    requested_start = None
-    if request.preferred_date is not None:
-        requested_start = timezone.make_aware(datetime.combine(request.preferred_date, starts or time(8, 0)))
-    units = list(job_type.business_units.filter(active=True)[:2]) if job_type else []
     return booking_receive(
         integration=integration,
         external_id=f"form:{request.token}",
@@ -462,11 +557,10 @@ def booking_public_submit(
             state=request.state,
             zip=request.zip,
         ),
-        requested_start=requested_start,
-        requested_window=label,
+        window_start=slot.start if slot else None,
+        window_end=slot.end if slot else None,
         summary=request.description,
-        # A service offered by one business unit names it; otherwise the CSR picks.
-        business_unit_id=units[0].pk if len(units) == 1 else None,
+        business_unit_id=offered.unit.pk if offered.unit else None,
         job_type_id=job_type.pk if job_type else None,
         attribution=attribution,
         raw_payload={
@@ -474,3 +568,122 @@ def booking_public_submit(
             "attribution": dict(attribution),
         },
     )
+
+
+# --- abandoned online bookings (the ``formdrafts`` app) ------------------------
+
+ABANDONED_SUMMARY = "Started an online booking and left"
+
+
+@transaction.atomic
+def booking_abandoned_lead(*, booking: Booking) -> Lead:
+    """An online booking the visitor started and left: a marketing lead with the
+    form's campaign and the booking's attribution (the booking is the lead's
+    source), captured through ``lead_capture`` so it is assigned like any lead.
+    The booking is marked converted to it: a later submit folds into both."""
+    locked = _lock_new(booking)
+    if locked.campaign is None:
+        raise invalid(
+            "campaign_id",
+            "the form's booking names no campaign; add a campaign rule to the integration",
+        )
+    actor = Actor(integration=locked.integration)
+    result = lead_capture(
+        actor=actor,
+        type=Lead.Type.MARKETING,
+        contact=Contact(**{name: getattr(locked, name) for name in CONTACT_FIELDS}),
+        campaign=locked.campaign,
+        booking=locked,
+        summary=locked.summary,
+        business_unit=locked.business_unit,
+        job_type=locked.job_type,
+        priority=locked.priority,
+        start=locked.requested_start,
+        channel=Lead.Channel.ONLINE,
+        with_matches=False,
+    )
+    _handled(locked, actor, Booking.Status.CONVERTED)
+    locked.save(update_fields=["status", "handled_by", "handled_at", "updated_at"])
+    AuditEntry.record(
+        actor=actor,
+        entity="booking",
+        entity_id=locked.pk,
+        action="abandoned",
+        changes={"lead": result.lead.pk},
+    )
+    return result.lead
+
+
+def _foldable(booking: Booking) -> bool:
+    return bool(booking.raw_payload.get("abandoned")) and not booking.raw_payload.get("folded")
+
+
+@transaction.atomic
+def _fold(
+    booking: Booking,
+    request: PublicRequest,
+    *,
+    slot: Slot | None,
+    job_type: JobType | None,
+    unit: BusinessUnit | None,
+) -> Booking:
+    """What the visitor finally sent replaces the draft on the booking and fills
+    the lead, with one timeline line saying so: no second booking, no second lead."""
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not _foldable(locked):
+        return locked
+    contact = normalize_contact(Contact(**{name: getattr(request, name) for name in CONTACT_FIELDS}))
+    for name, value in contact.items():
+        if value:
+            setattr(locked, name, value)
+    locked.summary = request.description.strip() or locked.summary
+    locked.job_type = job_type or locked.job_type
+    locked.business_unit = unit or locked.business_unit
+    if slot is not None:
+        locked.requested_start, locked.requested_end, locked.requested_window = (
+            slot.start,
+            slot.end,
+            slot.time_label,
+        )
+    locked.raw_payload = {
+        **locked.raw_payload,
+        "folded": True,
+        "submitted": {k: str(v) if v is not None else None for k, v in request.__dict__.items()},
+    }
+    locked.save()
+    lead = Lead.objects.filter(booking=locked).first()
+    if lead is not None:
+        changed: dict[str, Any] = {
+            name: getattr(locked, name)
+            for name in CONTACT_FIELDS
+            if getattr(locked, name) and not getattr(lead, name)
+        }
+        if lead.status == Lead.Status.OPEN:
+            changed.update(
+                {
+                    "business_unit": lead.business_unit or locked.business_unit,
+                    "job_type": lead.job_type or locked.job_type,
+                    "start": locked.requested_start or lead.start,
+                    "summary": locked.summary if lead.summary in ("", ABANDONED_SUMMARY) else lead.summary,
+                }
+            )
+        for name, value in changed.items():
+            setattr(lead, name, value)
+        lead.save()
+        when = f", {slot.label}" if slot is not None else ""
+        where = locked.contact_one_line or locked.phone
+        what = f" for {locked.job_type.name}" if locked.job_type else ""
+        lead_add_activity(
+            actor=Actor(integration=locked.integration),
+            lead=lead,
+            kind=LeadActivity.Kind.SYSTEM,
+            text=f"Came back and sent the online booking{what}{when}: {where}",
+        )
+    AuditEntry.record(
+        actor=Actor(integration=locked.integration),
+        entity="booking",
+        entity_id=locked.pk,
+        action="folded",
+        changes={"lead": lead.pk if lead else None},
+    )
+    return locked

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +23,6 @@ from accounts.models import Employee, Integration, Role
 from accounts.roles import Perm
 from bookings.models import ATTRIBUTION_FIELDS, Booking
 from bookings.services import (
-    WINDOWS,
     PublicRequest,
     booking_accept,
     booking_convert,
@@ -31,6 +30,7 @@ from bookings.services import (
     booking_public_submit,
     bookings_mark_matches,
     public_form_throttle,
+    public_windows,
 )
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType
 from core.errors import DomainError, invalid
@@ -40,6 +40,7 @@ from core.pagination import keyset_page
 from core.refs import resolve
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customers_matching
+from scheduling.services import WindowFull
 
 QUEUE_PAGE = 50
 MATCH_LIMIT = 5
@@ -313,26 +314,28 @@ def _attribution_from(request: HttpRequest) -> dict[str, str]:
     return found
 
 
+def _digits(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
 def _public_context(integration: Integration, **extra: Any) -> dict[str, Any]:
+    values = extra.get("values") or {}
     return {
         "integration": integration,
         "services": JobType.objects.filter(active=True).order_by("name"),
-        "windows": [(key, label) for key, (label, _) in WINDOWS.items()],
-        "today": timezone.localdate().isoformat(),
+        "offered": public_windows(
+            job_type_id=_digits(values.get("job_type_id", "")),
+            business_unit_id=_digits(values.get("business_unit_id", "")),
+        ),
         **extra,
     }
 
 
 def _public_request(post: Any) -> PublicRequest:
-    job_type = post.get("job_type_id", "")
-    raw_date = post.get("preferred_date", "")
-    try:
-        preferred = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
-        raise invalid("preferred_date", "is not a date") from None
     return PublicRequest(
         token=post.get("token", "")[:64] or uuid.uuid4().hex,
-        job_type_id=int(job_type) if job_type.isdigit() else None,
+        job_type_id=_digits(post.get("job_type_id", "")),
+        business_unit_id=_digits(post.get("business_unit_id", "")),
         description=post.get("description", "")[:4000],
         name=post.get("name", "")[:200],
         phone=post.get("phone", "")[:40],
@@ -342,8 +345,7 @@ def _public_request(post: Any) -> PublicRequest:
         city=post.get("city", "")[:100],
         state=post.get("state", "")[:40],
         zip=post.get("zip", "")[:20],
-        preferred_date=preferred,
-        window=post.get("window", "any"),
+        window=post.get("window", "")[:40],
     )
 
 
@@ -357,7 +359,9 @@ def _public_request(post: Any) -> PublicRequest:
 def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
     integration = _form_integration(slug)
     if request.method == "GET":
-        values = {"token": uuid.uuid4().hex, "window": "any", **_attribution_from(request)}
+        values = {"token": uuid.uuid4().hex, **_attribution_from(request)}
+        for name in ("job_type_id", "business_unit_id"):  # a link may preselect the service
+            values[name] = request.GET.get(name, "")[:12]
         return render(request, "bookings/public_form.html", _public_context(integration, values=values))
 
     post = request.POST
@@ -376,6 +380,14 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
             request=_public_request(post),
             attribution=attribution,
         )
+    except WindowFull as exc:
+        # The window filled while the visitor typed: say so, keep what was typed and
+        # offer the open windows as they are now (the full one is no longer among them).
+        values.pop("window", None)
+        context = _public_context(
+            integration, values=values, errors={}, detail=exc.detail, window_full=exc.window
+        )
+        return render(request, "bookings/public_form.html", context, status=exc.status)
     except DomainError as exc:
         errors = {e.field.removeprefix("contact."): e.message for e in exc.errors}
         context = _public_context(integration, values=values, errors=errors, detail=exc.detail)
@@ -384,4 +396,18 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "bookings/public_done.html",
         _public_context(integration, values=values, booking=received.booking),
+    )
+
+
+@xframe_options_exempt
+@require_GET
+def booking_form_windows(request: HttpRequest, slug: str) -> HttpResponse:
+    """The form's "who and when" part for the service picked (htmx): the business
+    units when several offer it, and the chosen one's next open windows."""
+    integration = _form_integration(slug)
+    values = {name: request.GET.get(name, "")[:40] for name in ("job_type_id", "business_unit_id", "window")}
+    return render(
+        request,
+        "bookings/_public_windows.html",
+        _public_context(integration, values=values, errors={}),
     )

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "telephony",
+    "formdrafts",
     "demo",
 ]
 
@@ -161,7 +162,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LEADLINE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LEADLINE_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.login_client_ip"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
@@ -207,6 +208,9 @@ LEADLINE_TWILIO_API_BASE = os.environ.get("LEADLINE_TWILIO_API_BASE", "https://a
 LEADLINE_COMPANY_NAME = os.environ.get("LEADLINE_COMPANY_NAME", "our office")
 # A caller texted back is not texted back again for this many hours.
 LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLDOWN_HOURS", "12"))
+# A public booking form left this long after the visitor's last keystroke (with a phone
+# or an email typed) becomes a marketing lead (formdrafts). Minutes; fractions allowed.
+LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINUTES", "5"))
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("calls/", include("calls.urls")),
     path("messages/", include("messaging.urls")),
     path("bookings/", include("bookings.urls")),
+    path("book/", include("formdrafts.urls")),
     path("book/", include("bookings.public_urls")),
     path("scheduling/", include("scheduling.urls")),
     path("reports/", include("reports.urls")),

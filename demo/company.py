@@ -675,7 +675,17 @@ def _reference_data() -> Reference:
         )
     integrations = {
         slug: Integration.objects.get_or_create(
-            slug=slug, defaults={"name": name, "booking_form_enabled": slug in BOOKING_FORMS}
+            slug=slug,
+            defaults={
+                "name": name,
+                "booking_form_enabled": slug in BOOKING_FORMS,
+                # A visitor who leaves the booking form becomes a lead and is texted this.
+                **(
+                    {"text_back_enabled": True, "text_back_template": FORM_TEXT_BACK}
+                    if slug in BOOKING_FORMS
+                    else {}
+                ),
+            },
         )[0]
         for name, slug in INTEGRATIONS
     }
@@ -847,6 +857,12 @@ WINDOW_HOURS = {
     5: ((8, 12), (12, 16)),
 }
 WINDOW_CAPACITY = {HVAC_SERVICE: 3, HVAC_INSTALL: 1, PLUMBING: 2, ELECTRICAL: 1}
+
+
+FORM_TEXT_BACK = (
+    "Hi {first_name}, this is {company}. Looks like you didn't get to finish booking online: "
+    "reply here and we'll find you a time, or pick one at {booking_link}"
+)
 
 
 def _arrival_windows(ref: Reference, employees: dict[str, Employee], today: date) -> None:

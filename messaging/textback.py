@@ -26,10 +26,17 @@ from accounts.actor import Actor
 from accounts.models import Integration
 from calls.models import Call
 from hours.services import texting_allowed_at
-from leads.models import LeadActivity
+from leads.models import Lead, LeadActivity
 from leads.services import lead_add_activity
 from messaging.models import Message, TextBack
-from messaging.services import _deliver, is_opted_out, mark_first_response, render_template, sending_number
+from messaging.services import (
+    _deliver,
+    is_opted_out,
+    mark_first_response,
+    render_template,
+    sending_number,
+    texting_integration,
+)
 
 log = logging.getLogger("leadline.textback")
 # The task may run a little early or late against the clock: within this it is "now".
@@ -164,3 +171,69 @@ def _recently_texted_sent(row: TextBack) -> bool:
         .exclude(pk=row.pk)
         .exists()
     )
+
+
+# --- a lead from a form the visitor left (``formdrafts``) -----------------------------
+
+
+def lead_text_back_schedule(*, lead: Lead, integration: Integration) -> bool:
+    """With the form integration's text-back on, the lead of a booking the visitor
+    started and left is texted its template once, by the worker, at once or at
+    the next time texting is allowed (quiet hours)."""
+    if not integration.text_back_enabled or not integration.active or not lead.phone:
+        return False
+    now = timezone.now()
+    when = max(now, texting_allowed_at(now))
+    task_def = lead_text_back_send.using(run_after=when) if when > now + SLACK else lead_text_back_send
+    task_def.enqueue(lead.pk, integration.pk)
+    return True
+
+
+@task()
+def lead_text_back_send(lead_id: int, integration_id: int) -> str:
+    """Send one lead text-back; at most once a lead, never to an opted-out number or
+    one texted back within the cooldown, never after someone already texted the lead."""
+    now = timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        integration = Integration.objects.filter(pk=integration_id).first()
+        if lead is None or integration is None or not lead.phone:
+            return "skipped"
+        if not integration.text_back_enabled:
+            return "skipped"
+        if is_opted_out(lead.phone):
+            return "skipped"
+        if Message.objects.filter(lead=lead, direction=Message.Direction.OUTBOUND).exists():
+            return "skipped"  # a CSR (or an earlier run) texted them already
+        since = now - cooldown()
+        if (
+            _recently_texted(lead.phone)
+            or Message.objects.filter(
+                to_number=lead.phone, kind=Message.Kind.TEXT_BACK, created_at__gte=since
+            ).exists()
+        ):
+            return "skipped"
+        allowed = texting_allowed_at(now)
+        if allowed > now + SLACK:
+            lead_text_back_send.using(run_after=allowed).enqueue(lead.pk, integration.pk)
+            return "deferred"
+        sender = texting_integration(lead)
+        message = Message.objects.create(
+            integration=sender,
+            lead=lead,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.TEXT_BACK,
+            from_number=sending_number(lead=lead, call=None, integration=sender),
+            to_number=lead.phone,
+            body=render_template(integration.text_back_template, lead=lead),
+        )
+        lead_add_activity(
+            actor=Actor(integration=integration),
+            lead=lead,
+            kind=LeadActivity.Kind.SYSTEM,
+            text=f"Text-back to {lead.phone}: {message.body}",
+        )
+    message = _deliver(message)
+    if message.status != Message.Status.FAILED:
+        mark_first_response(lead, message.sent_at or now)
+    return message.status

@@ -137,3 +137,12 @@ def test_it_never_throttles_api_keys(csr):
     # A bad key is still the API's own 401, not a lockout page.
     r = api.get("/api/v1/leads", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+
+
+def test_it_signs_in_a_request_without_an_address(csr):
+    # force_login and WSGI servers behind a Unix socket give no REMOTE_ADDR;
+    # PostgreSQL's inet column would refuse "unknown".
+    client = Client(REMOTE_ADDR="")
+    client.force_login(csr.user)
+    assert client.get("/leads/").status_code == 200
+    assert _attempt(Client(REMOTE_ADDR=""), "jasmine", "pw-for-tests").status_code == 302

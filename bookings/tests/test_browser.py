@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tests.factories import IntegrationFactory
@@ -15,6 +16,7 @@ from catalog.tests.factories import CallReasonFactory, JobTypeFactory
 from conftest import make_employee
 from customers.tests.factories import LocationFactory, PhoneFactory
 from jobs.models import Job
+from scheduling.tests.factories import ArrivalWindowFactory
 
 SHOTS = os.environ.get("LEADLINE_SCREENSHOTS")
 
@@ -27,13 +29,19 @@ def shot(page, name):
 
 @pytest.fixture
 def website():
-    JobTypeFactory(name="AC repair")
+    ac = JobTypeFactory(name="AC repair")
     JobTypeFactory(name="Furnace tune-up")
+    # The AC unit comes in the afternoons, every day of the week.
+    for weekday in range(7):
+        ArrivalWindowFactory(
+            business_unit=ac.business_units.get(), weekday=weekday, start_time="12:00", end_time="16:00"
+        )
     return IntegrationFactory(slug="website", name="Website", booking_form_enabled=True)
 
 
 def fill_form(page):
-    page.get_by_label("Service wanted").select_option(label="AC repair")
+    with page.expect_response(lambda r: "/windows/" in r.url):
+        page.get_by_label("Service wanted").select_option(label="AC repair")
     page.get_by_label("What is going on?").fill("Upstairs unit blows warm air")
     page.get_by_label("Your name").fill("Morgan Blake")
     page.get_by_label("Phone").fill("(512) 555-0188")
@@ -42,10 +50,11 @@ def fill_form(page):
     page.get_by_label("City").fill("Austin")
     page.get_by_label("State").fill("TX")
     page.get_by_label("ZIP").fill("78704")
-    page.get_by_label("Afternoon (12–4pm)").check()
+    page.get_by_role("group", name="When should we come?").get_by_role("radio").last.check()
 
 
 def test_it_books_through_the_public_form(page, website):
+    page.set_default_timeout(30_000)  # the live server's first request builds the URLconf and the API
     page.goto("/book/website/?utm_source=google&utm_medium=cpc&utm_campaign=summer-ac&gclid=G-77")
     shot(page, "public-form-desktop")
     page.get_by_role("button", name="Request my visit").click()
@@ -59,7 +68,7 @@ def test_it_books_through_the_public_form(page, website):
     assert booking.job_type.name == "AC repair" and booking.phone == "+15125550188"
     assert (booking.utm_source, booking.utm_campaign, booking.gclid) == ("google", "summer-ac", "G-77")
     assert "/book/website/?utm_source=google" in booking.landing_page
-    assert booking.requested_window.startswith("Afternoon")
+    assert booking.requested_window == "12 PM–4 PM" and timezone.localtime(booking.requested_start).hour == 12
 
 
 def test_it_fits_a_phone_screen(page, website):
@@ -123,3 +132,39 @@ def test_it_works_the_queue_and_accepts_a_booking(page, login):
     job = Job.objects.get()
     assert job.location == location and job.customer == location.customer
     assert Booking.objects.get(pk=known.pk).status == "accepted"
+
+
+def test_it_offers_open_windows_on_a_phone_screen_and_survives_one_filling(page, website):
+    """At 390 px: the service picked shows its open windows (no typed time); a window
+    that fills before the visitor sends is refused with the next open ones, and
+    what was typed is kept."""
+    from scheduling.models import ArrivalWindow, WindowDay
+
+    page.set_default_timeout(30_000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/book/website/")
+    assert page.locator("input[type=date], input[type=time], input[name=preferred_date]").count() == 0
+    fill_form(page)
+    group = page.get_by_role("group", name="When should we come?")
+    first = group.get_by_role("radio").first
+    first.focus()
+    page.keyboard.press("Space")
+    assert first.is_checked()
+    picked = first.get_attribute("value")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/work/shots/scheduling/test-public-form-390.png", full_page=True)
+    window_id, day = picked.split(":")
+    window = ArrivalWindow.objects.get(pk=window_id)
+    WindowDay.objects.create(window=window, date=day, booked=window.capacity)  # someone was quicker
+    page.get_by_role("button", name="Request my visit").click()
+    page.get_by_text("filled up while you were filling in the form").wait_for()
+    assert not Booking.objects.exists()
+    assert page.get_by_label("Your name").input_value() == "Morgan Blake"
+    assert page.locator(f'input[name=window][value="{picked}"]').count() == 0
+    page.get_by_role("group", name="When should we come?").get_by_role("radio").first.check()
+    page.get_by_role("button", name="Request my visit").click()
+    page.get_by_role("heading", name="Thank you, Morgan Blake!").wait_for()
+    booking = Booking.objects.get()
+    # The next open window: the afternoon of the following day.
+    assert booking.requested_end is not None
+    assert timezone.localtime(booking.requested_start).date().isoformat() > day

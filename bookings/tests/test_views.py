@@ -39,7 +39,6 @@ def form_data(**overrides):
         "state": "TX",
         "zip": "78703",
         "description": "No heat",
-        "window": "morning",
         "utm_source": "google",
         "utm_campaign": "winter",
         "gclid": "g-1",
@@ -170,7 +169,7 @@ def test_it_books_from_the_public_form_once(form_integration):
     assert again.status_code == 200
     booking = Booking.objects.get()
     assert booking.channel == "online" and booking.integration == form_integration
-    assert booking.phone == "+15125550177" and booking.requested_window.startswith("Morning")
+    assert booking.phone == "+15125550177" and booking.requested_start is None
     assert booking.utm_source == "google" and booking.gclid == "g-1"
     assert booking.landing_page.startswith("https://acme.test/heating")
 

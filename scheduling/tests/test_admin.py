@@ -21,7 +21,7 @@ def post(unit, **extra):
     }
 
 
-def test_settings_adds_windows_through_the_service_and_shows_overlaps_beside_the_field():
+def test_it_adds_windows_in_settings_through_the_service_and_shows_overlaps_beside_the_field():
     existing = ArrivalWindowFactory(weekday=1)
     admin = client_as(Role.ADMIN)
     r = admin.post("/settings/scheduling/arrivalwindow/add/", post(existing.business_unit))

@@ -63,7 +63,7 @@ def job_body(s, location, **extra):
     }
 
 
-def test_post_jobs_takes_a_place_and_refuses_a_full_window(csr_api, setup):
+def test_it_takes_a_place_on_post_jobs_a_place_and_refuses_a_full_window(csr_api, setup):
     s = setup
     r = csr_api.post("/jobs", job_body(s, LocationFactory()))
     assert r.status_code == 201, r.content
@@ -77,7 +77,7 @@ def test_post_jobs_takes_a_place_and_refuses_a_full_window(csr_api, setup):
     assert WindowPlace.objects.count() == 1
 
 
-def test_lead_convert_takes_a_place(csr_api, setup):
+def test_it_takes_a_place_on_lead_convert(csr_api, setup):
     s = setup
     location = LocationFactory()
     body = {
@@ -95,7 +95,7 @@ def test_lead_convert_takes_a_place(csr_api, setup):
     assert Lead.objects.get(pk=second.pk).status == "open"
 
 
-def test_booking_accept_takes_a_place(csr_api, setup):
+def test_it_takes_a_place_on_booking_accept(csr_api, setup):
     s = setup
     body = {
         "business_unit_id": s["unit"].pk,
@@ -110,7 +110,7 @@ def test_booking_accept_takes_a_place(csr_api, setup):
     assert second.status == "new" and second.job is None
 
 
-def test_booking_from_a_call_takes_a_place(csr_api, setup):
+def test_it_takes_a_place_on_booking_from_a_call(csr_api, setup):
     s = setup
     fill(s)
     location = LocationFactory()
@@ -123,7 +123,7 @@ def test_booking_from_a_call_takes_a_place(csr_api, setup):
     assert WindowPlace.objects.count() == 2
 
 
-def test_the_flyouts_book_takes_a_place(api_as, setup):
+def test_it_takes_a_place_on_the_flyouts_book(api_as, setup):
     s = setup
     fill(s)
     tech = make_employee(Role.TECHNICIAN)
@@ -143,7 +143,7 @@ def test_the_flyouts_book_takes_a_place(api_as, setup):
     assert WindowPlace.objects.filter(job_id=r.json()["job"]["id"]).exists()
 
 
-def test_only_an_admin_overbooks_and_it_is_audited(api_as, setup):
+def test_it_lets_only_an_admin_overbook_and_audits_it(api_as, setup):
     s = setup
     fill(s)
     csr, office, admin = api_as(Role.CSR), api_as(Role.OFFICE), api_as(Role.ADMIN)
@@ -166,7 +166,7 @@ def test_only_an_admin_overbooks_and_it_is_audited(api_as, setup):
     assert (item["booked"], item["open"]) == (2, 0)
 
 
-def test_cancelling_frees_the_place_and_restoring_retakes_it(api_as, setup):
+def test_it_frees_the_place_on_cancel_and_retakes_it_on_restore(api_as, setup):
     s = setup
     office = api_as(Role.OFFICE)
     job = book_job(job_type=s["job_type"], business_unit=s["unit"], start=s["start"])
@@ -181,7 +181,7 @@ def test_cancelling_frees_the_place_and_restoring_retakes_it(api_as, setup):
     assert booked(s) == 1 and WindowPlace.objects.get().job_id == job.pk
 
 
-def test_a_closure_day_refuses_bookings_unless_an_admin_overbooks(api_as, setup):
+def test_it_refuses_bookings_on_a_closure_day_unless_an_admin_overbooks(api_as, setup):
     from hours.models import BusinessHours
 
     s = setup
@@ -191,7 +191,7 @@ def test_a_closure_day_refuses_bookings_unless_an_admin_overbooks(api_as, setup)
     assert api_as(Role.ADMIN).post("/jobs", job_body(s, LocationFactory(), overbook=True)).status_code == 201
 
 
-def test_rescheduling_moves_the_place(api_as, setup):
+def test_it_moves_the_place_on_reschedule(api_as, setup):
     s = setup
     office = api_as(Role.OFFICE)
     job = book_job(job_type=s["job_type"], business_unit=s["unit"], start=s["start"])

@@ -1,9 +1,11 @@
 # Leadline: one command to try it, one to test it. GNU make; needs only Python 3.11+.
 #   make run    venv + dependencies, migrate, demo company, serve on http://127.0.0.1:8000
 #               and run the background worker beside it (honcho + Procfile; Ctrl-C stops both)
-#   make serve  production on one machine: migrate, collectstatic, gunicorn + worker
+#   make serve  production on one machine: make release, then gunicorn + worker
 #               (deploy/Procfile), all from the environment (ENV_FILE=... to read a file)
-#   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+#   make release  migrate, collectstatic, deployment checks (what an upgrade runs)
+#   make test   the whole suite (SQLite; set DATABASE_URL for PostgreSQL); installs
+#               Debian's chromium for the browser tests when missing (as root)
 #   make lint   ruff check, ruff format --check, mypy, lint-imports (the floors)
 # Nothing is activated: every tool is called by its .venv/bin/ path.
 
@@ -28,11 +30,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 # (KEY=value lines, as deploy/production.env.example); unset, the environment as it is.
 ENV_FILE ?=
 
-.PHONY: help run serve demo migrate test lint fix clean
+.PHONY: help run serve release demo migrate test chromium lint fix clean
 
 help:
 	@echo "make run    start Leadline with the demo company on http://$(HOST):$(PORT) and its worker"
-	@echo "make serve  production: migrate, collectstatic, gunicorn + worker (ENV_FILE=... to read a file)"
+	@echo "make serve  production: make release, then gunicorn + worker (ENV_FILE=... to read a file)"
+	@echo "make release  migrate, collectstatic, deployment checks (what an upgrade runs)"
 	@echo "make demo   migrate and load the demo company (idempotent)"
 	@echo "make test   run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint   ruff check, ruff format --check, mypy, the floors (lint-imports)"
@@ -70,18 +73,46 @@ run: demo
 	@echo
 	HOST=$(HOST) PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
-# Production on one machine. Migrations first (they stay safe for a rolling
-# restart: see README "Upgrading"), then static files, then gunicorn and the
-# worker side by side; if either exits, honcho stops the other and make fails.
-serve: $(RUNTIME_STAMP)
-	@set -a; if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)" || exit 1; fi; set +a; \
-	set -x; \
+# Reads ENV_FILE (when given) into the environment of the command that follows.
+LOAD_ENV = set -a; if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)" || exit 1; fi; set +a
+
+# What every release needs before it serves: migrations (written to stay safe
+# for a rolling restart: README "Upgrading"), static files, and Django's
+# deployment checks printed (warnings do not stop it; errors do).
+release: $(RUNTIME_STAMP)
+	@$(LOAD_ENV); set -x; \
 	$(PY) manage.py migrate --no-input && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
-	PYTHONUNBUFFERED=1 exec $(VENV)/bin/honcho start -f deploy/Procfile -d .
+	$(PY) manage.py check --deploy
+
+# Production on one machine: a release, then gunicorn and the worker side by
+# side (deploy/Procfile); if either exits, honcho stops the other and make fails.
+serve: release
+	@$(LOAD_ENV); PYTHONUNBUFFERED=1 exec $(VENV)/bin/honcho start -f deploy/Procfile -d .
+
+# The browser tests drive Debian's Chromium (LEADLINE_CHROMIUM, default
+# /usr/bin/chromium). When it is missing, root installs it with apt-get; anyone
+# else is told the exact command and the target fails: never a silent skip.
+# PYTEST_ARGS="-m 'not browser'" runs without it.
+DEBIAN_CHROMIUM := /usr/bin/chromium
+CHROMIUM := $(or $(LEADLINE_CHROMIUM),$(DEBIAN_CHROMIUM))
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$(CHROMIUM)" != "$(DEBIAN_CHROMIUM)" ]; then \
+		echo "LEADLINE_CHROMIUM=$(CHROMIUM) does not exist: point it at a Chromium, or unset it for Debian's /usr/bin/chromium"; exit 1; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "The browser tests need Debian's Chromium at $(DEBIAN_CHROMIUM). Install it (as root) with:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "or run without them: make test PYTEST_ARGS=\"-m 'not browser'\""; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "No apt-get: install Chromium at /usr/bin/chromium (or set LEADLINE_CHROMIUM)"; exit 1; }; \
+	echo "Installing Debian's chromium for the browser tests (apt-get install -y chromium)"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium && \
+	test -x "$(DEBIAN_CHROMIUM)"
 
 # pytest's exit code is make's: 1 for failures, 5 when no test ran; both fail.
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(if $(findstring not browser,$(PYTEST_ARGS)),,chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Every check runs, so one report shows all problems; any failure fails the target.

@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import Actor
-from accounts.models import Employee
+from accounts.models import Employee, Role
 from accounts.roles import Perm, role_can
 from assignment.models import AssignmentRule, SlaPolicy
 from catalog.models import BusinessUnit, Campaign
@@ -106,7 +106,6 @@ def _turn_order(order: Sequence[int], last: int | None) -> list[int]:
 
 
 def assignable_roles() -> list[str]:
-    from accounts.models import Role
 
     return [r.value for r in Role if role_can(r.value, Perm.WORK_LEADS)]
 
@@ -193,9 +192,43 @@ def lead_prepare(lead: Lead, context: CaptureContext) -> dict[str, Any]:
 
 
 def lead_captured(lead: Lead, context: CaptureContext) -> None:
-    """Tell whoever a rule gave the lead to (a person who chose knows already)."""
+    """Tell whoever a rule gave the lead to (a person who chose tells through
+    leads.services), and have the worker look at the lead when its clock runs out."""
     if lead.assigned_by == Lead.AssignedBy.RULE and lead.assignee_id is not None:
         notify_assigned(lead)
+    if lead.first_response_due_at is not None:
+        from assignment.tasks import sla_breach_check
+
+        sla_breach_check.using(run_after=lead.first_response_due_at).enqueue(lead.pk)
+
+
+def sla_breach_notify(lead_id: int, now: datetime | None = None) -> bool:
+    """If the lead is still open and unanswered past its due time, tell its
+    assignee and the managers, once: the conditional UPDATE is the claim, so two
+    workers (or a re-run task) cannot both tell. Returns whether it told."""
+    now = now or timezone.now()
+    claimed = Lead.objects.filter(
+        pk=lead_id,
+        status=Lead.Status.OPEN,
+        first_response_at__isnull=True,
+        first_response_due_at__lte=now,
+        sla_breach_notified_at__isnull=True,
+    ).update(sla_breach_notified_at=now)
+    if not claimed:
+        return False
+    lead = Lead.objects.get(pk=lead_id)
+    who = lead.name or lead.phone or lead.email or f"lead {lead.pk}"
+    due_at = lead.first_response_due_at
+    due = timezone.localtime(due_at).strftime("%H:%M") if due_at else ""
+    managers = Employee.objects.filter(role=Role.MANAGER, active=True).values_list("pk", flat=True)
+    notify(
+        employees=[*managers, *([lead.assignee_id] if lead.assignee_id else [])],
+        kind="sla_breached",
+        text=f"First response late: {who} (due {due})",
+        url=reverse("lead_detail", args=[lead.pk]),
+        key=f"sla_breached:{lead.pk}",
+    )
+    return True
 
 
 def notify_assigned(lead: Lead) -> None:

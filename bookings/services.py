@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import Actor
@@ -36,6 +37,7 @@ from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
 from leads.services import CaptureResult, Contact, lead_add_activity, lead_capture, normalize_contact
+from notifications.services import QUEUE_ROLES, notify_roles
 from scheduling.services import Slot, next_open_slots, slot_from_key, slot_matching, window_full_error
 
 CONTACT_FIELDS = ("name", "phone", "email", "street", "unit", "city", "state", "zip")
@@ -159,7 +161,20 @@ def booking_receive(
         if winner is None:
             raise
         return Received(winner, created=False)
+    _notify_new(booking)
     return Received(booking, created=True)
+
+
+def _notify_new(booking: Booking) -> None:
+    """Tell the people who work the queue, once per booking."""
+    who = booking.name or booking.phone or booking.email
+    notify_roles(
+        roles=QUEUE_ROLES,
+        kind="booking_new",
+        text=f"New {booking.get_channel_display().lower()} booking: {who}",
+        url=reverse("booking_detail", args=[booking.pk]),
+        key=f"booking_new:{booking.pk}",
+    )
 
 
 def _unit_for(business_unit: BusinessUnit | None, job_type: JobType | None) -> BusinessUnit | None:

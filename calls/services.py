@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import Actor
@@ -34,7 +35,7 @@ from catalog.models import BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import campaign_for_number
 from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
-from core.phones import try_normalize_phone
+from core.phones import format_phone, try_normalize_phone
 from customers.models import Customer, Location
 from customers.services import customers_matching
 from jobs.models import Job
@@ -50,6 +51,7 @@ from leads.services import (
     lead_withdraw_untouched,
     open_abandoned_lead,
 )
+from notifications.services import QUEUE_ROLES, notify, notify_roles
 
 # DESIGN.md rule 7: the trade's line between a real conversation or a real
 # wait and a hang-up.
@@ -373,6 +375,17 @@ def _abandoned_lead(call: Call) -> None:
     )
     call.lead = result.lead
     call.follow_up_at = call.ended_at
+    _notify_abandoned(result.lead, call)
+
+
+def _notify_abandoned(lead: Lead, call: Call) -> None:
+    """Tell whoever owns the new abandoned-call lead, or the queue when nobody does; once."""
+    text = f"Abandoned call from {format_phone(call.from_number)}: waited {call.duration_seconds} s"
+    url, key = reverse("lead_detail", args=[lead.pk]), f"abandoned_call:{lead.pk}"
+    if lead.assignee_id is not None:
+        notify(employees=[lead.assignee_id], kind="abandoned_call", text=text, url=url, key=key)
+    else:
+        notify_roles(roles=QUEUE_ROLES, kind="abandoned_call", text=text, url=url, key=key)
 
 
 # --- what CSRs do -----------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.api import router as accounts_router
@@ -43,6 +43,9 @@ api = NinjaAPI(
     ),
     auth=[KeyAuth(), SessionActorAuth()],
     urls_namespace="api",
+    # Swagger UI from Leadline's own static files ("ninja" in INSTALLED_APPS),
+    # never a CDN; no validator badge (an image from another host).
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django Ninja's own templates and static files: the API docs (Swagger UI)
+    # are served by Leadline, not from a CDN, so they work offline and under the CSP.
+    "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -77,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "accounts.middleware.KeyOwnerIdempotencyMiddleware",
     # Turns a locked-out sign-in into the login page with the lockout message (429).
     "axes.middleware.AxesMiddleware",
@@ -97,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.employee",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -180,6 +186,49 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("LEADLINE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# HTTPS. A deployment behind a TLS-terminating reverse proxy (deploy/nginx.conf)
+# turns these on (deploy/production.env.example); off by default so the
+# development server works over plain HTTP.
+# Plain-HTTP requests are redirected to https:// (except /healthz, which load
+# balancers probe over HTTP).
+SECURE_SSL_REDIRECT = env_bool("LEADLINE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+# Strict-Transport-Security: browsers use only HTTPS for this long (seconds; 0 = no header).
+SECURE_HSTS_SECONDS = int(os.environ.get("LEADLINE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LEADLINE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("LEADLINE_HSTS_PRELOAD", False)
+# The proxy says whether the browser's connection was HTTPS in X-Forwarded-Proto.
+# Trust it only when every request passes through that proxy (Leadline bound to
+# the loopback or a socket), or any client could claim HTTPS.
+if env_bool("LEADLINE_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections
+# only from Leadline itself; no inline script and no eval (htmx runs with
+# allowEval off, templates/base.html), no plugins, no <base> hijack, forms post
+# only here. Inline *styles* are allowed: templates, the SVG charts and Swagger
+# UI set style attributes (they cannot run code). Framing is governed by
+# X-Frame-Options (DENY, except the embeddable booking form), not frame-ancestors.
+LEADLINE_CSP_REPORT_ONLY = env_bool("LEADLINE_CSP_REPORT_ONLY", False)
+_csp_directives: dict[str, list[str] | str] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+}
+if os.environ.get("LEADLINE_CSP_REPORT_URI"):
+    _csp_directives["report-uri"] = os.environ["LEADLINE_CSP_REPORT_URI"]
+if LEADLINE_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+
 # Phone numbers typed without a country code are read in this region.
 PHONE_DEFAULT_REGION = os.environ.get("LEADLINE_PHONE_REGION", "US")
 
@@ -211,6 +260,9 @@ LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLD
 # A public booking form left this long after the visitor's last keystroke (with a phone
 # or an email typed) becomes a marketing lead (formdrafts). Minutes; fractions allowed.
 LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINUTES", "5"))
+
+# The navigation's bell asks for the unread notification count this often (seconds).
+LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 
 LOGGING = {
     "version": 1,

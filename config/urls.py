@@ -22,6 +22,7 @@ urlpatterns = [
     path("calls/<int:pk>/recording/", call_recording, name="call_recording"),
     path("calls/", include("calls.urls")),
     path("messages/", include("messaging.urls")),
+    path("notifications/", include("notifications.urls")),
     path("bookings/", include("bookings.urls")),
     path("book/", include("formdrafts.urls")),
     path("book/", include("bookings.public_urls")),

@@ -43,3 +43,6 @@ loglevel = os.environ.get("LEADLINE_LOG_LEVEL", "info").lower()
 # FORWARDED_ALLOW_IPS); Django decides what is HTTPS with SECURE_PROXY_SSL_HEADER
 # (LEADLINE_TRUST_X_FORWARDED_PROTO) and who the client is with LEADLINE_TRUSTED_PROXIES.
 proc_name = "leadline"
+# No control socket ($HOME/.gunicorn/gunicorn.ctl): systemctl reload (SIGHUP)
+# and stop (SIGTERM) are the controls, and the unit's home is read-only.
+control_socket_disable = True

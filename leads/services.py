@@ -33,7 +33,7 @@ from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
 from leads.hooks import CaptureContext, run_captured, run_prepare
 from leads.models import Lead, LeadActivity
-from notifications.services import notifications_withdraw
+from notifications.services import notifications_withdraw, notify
 
 MATCH_LIMIT = 5
 LOCATION_UNCONFIRMED = "location_unconfirmed"
@@ -416,6 +416,8 @@ def lead_capture(
         changes={"type": type, "channel": lead.channel, **extra},
     )
     run_captured(lead, context)
+    if assignee is not None:
+        _tell_assigned(actor, [lead], assignee.pk)
     # Matches show customers and other leads: only to those who may read them all.
     matches = (
         lead_matches(phone=cleaned["phone"], email=cleaned["email"], exclude_pk=lead.pk)
@@ -671,7 +673,8 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
     actor.require(Perm.WORK_LEADS)
     if assignee is not None and not assignee.active:
         raise invalid("assignee_id", f"employee '{assignee}' is inactive")
-    pks = [lead.pk for lead in leads if lead.status == Lead.Status.OPEN]
+    leads = [lead for lead in leads if lead.status == Lead.Status.OPEN]
+    pks = [lead.pk for lead in leads]
     now = timezone.now()
     Lead.objects.filter(pk__in=pks).update(
         assignee=assignee,
@@ -700,7 +703,27 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
             for pk in pks
         ]
     )
+    if assignee is not None:
+        _tell_assigned(actor, leads, assignee.pk)
     return len(pks)
+
+
+def _tell_assigned(actor: Actor, leads: Sequence[Lead], assignee_id: int) -> None:
+    """A person gave leads to someone else: tell that someone (one notice per lead)."""
+    if actor.employee is not None and actor.employee.pk == assignee_id:
+        return
+    by = f" by {actor.label}" if actor.label else ""
+    if len(leads) == 1:
+        lead = leads[0]
+        text = f"Lead assigned to you{by}: {lead.name or lead.phone or lead.email or f'lead {lead.pk}'}"
+        url = reverse("lead_detail", args=[lead.pk])
+    elif leads:
+        # A bulk assignment is one notice, pointing at the person's own queue.
+        text = f"{len(leads)} leads assigned to you{by}"
+        url = f"{reverse('follow_up')}?assignee_id={assignee_id}"
+    else:
+        return
+    notify(employees=[assignee_id], kind="lead_assigned", text=text, url=url)
 
 
 # --- one open abandoned-call lead per number (DESIGN.md rule 3) --------------------------------
@@ -877,6 +900,8 @@ def lead_update(
         locked.assigned_at = timezone.now() if locked.assignee_id else None
         diff["assigned_by"] = ["", "person"]
     locked.save()
+    if "assignee" in diff and locked.assignee_id is not None:
+        _tell_assigned(actor, [locked], locked.assignee_id)
     if tags is not None:
         old = sorted(t.name for t in locked.tags.all())
         locked.tags.set(tags)

@@ -9,11 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.actor import Actor
-from accounts.models import Employee
+from accounts.models import Employee, Role
 from core.errors import not_found
 from notifications.models import Notification
 
 TEXT_MAX = Notification._meta.get_field("text").max_length or 300
+
+
+# Who works the intake queues: told of new bookings and of abandoned calls nobody owns yet.
+QUEUE_ROLES = (Role.CSR, Role.OFFICE)
 
 
 def notify(
@@ -31,8 +35,14 @@ def notify(
     if not ids:
         return 0
     active = list(Employee.objects.filter(pk__in=ids, active=True).values_list("pk", flat=True))
+    return _write(active, kind=kind, text=text, url=url, key=key)
+
+
+def _write(active: list[int], *, kind: str, text: str, url: str, key: str) -> int:
     if kind not in Notification.Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
+    if not active:
+        return 0
     now = timezone.now()
     rows = [
         Notification(employee_id=pk, kind=kind, text=text[:TEXT_MAX], url=url, key=key, created_at=now)
@@ -47,8 +57,8 @@ def notify(
 
 def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "") -> int:
     """Tell every active employee with one of ``roles`` (e.g. the managers)."""
-    ids = Employee.objects.filter(role__in=list(roles), active=True).values_list("pk", flat=True)
-    return notify(employees=list(ids), kind=kind, text=text, url=url, key=key)
+    ids = list(Employee.objects.filter(role__in=list(roles), active=True).values_list("pk", flat=True))
+    return _write(ids, kind=kind, text=text, url=url, key=key)
 
 
 def notifications_withdraw(*, url: str) -> int:

@@ -136,6 +136,15 @@ def test_it_keeps_the_assignee_a_person_picked():
     lead = capture(assignee=b)
     assert lead.assignee == b and lead.assigned_by == "person"
     assert AuditEntry.objects.get(entity="lead", entity_id=lead.pk).changes["assigned_by"] == "person"
+    # Not the rule's pick: the person chosen is told once, that someone gave it to them.
+    note = Notification.objects.get()
+    assert note.employee == b and note.text.startswith("Lead assigned to you by")
+    assert not Notification.objects.filter(employee=a).exists()
+
+
+def test_it_tells_nobody_who_assigned_a_lead_to_themselves():
+    a = csrs(1)[0]
+    capture(actor=Actor(employee=a), assignee=a)
     assert not Notification.objects.exists()
 
 

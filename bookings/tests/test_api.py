@@ -1,11 +1,12 @@
 import pytest
 
-from accounts.models import ApiKey
-from accounts.tests.factories import IntegrationFactory
+from accounts.models import ApiKey, Role
+from accounts.tests.factories import EmployeeFactory, IntegrationFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, CampaignRuleFactory
 from catalog.tests.factories import CampaignFactory
 from conftest import ApiClient
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,9 @@ def body(**overrides):
 
 def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_num_queries):
     campaign = CampaignFactory()
-    with django_assert_max_num_queries(9):
+    EmployeeFactory.create_batch(2, role=Role.CSR)
+    # ... and the queue's CSRs read and told (one INSERT for all).
+    with django_assert_max_num_queries(11):
         r = integration_api.post("/bookings", body(campaign_id=campaign.pk))
     assert r.status_code == 201, r.content
     data = r.json()
@@ -46,6 +49,8 @@ def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_
     assert booking.integration == integration_api.integration
     assert booking.campaign == campaign
     assert booking.raw_payload["external_id"] == "angi-1001"
+    told = Notification.objects.filter(kind="booking_new", url=f"/bookings/{booking.pk}/")
+    assert told.count() == 2
 
 
 def test_it_returns_the_same_booking_when_re_sent(integration_api, django_assert_max_num_queries):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 
 from core.phones import format_phone
 
@@ -38,3 +41,11 @@ def class_badge(value: str) -> str:
 @register.filter
 def errs(errors: dict[str, list[str]], name: str) -> list[str]:
     return errors.get(name, []) if errors else []
+
+
+@register.filter
+def seconds_since(value: datetime | None) -> int:
+    """Whole seconds since ``value``: the start of a clock the page keeps ticking."""
+    if not value:
+        return 0
+    return max(0, int((timezone.now() - value).total_seconds()))

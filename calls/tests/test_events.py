@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.tests.factories import EmployeeFactory
 from calls.models import Call
 from calls.services import call_event_record
 from calls.tests.factories import play_call, provider_actor, ring
@@ -17,6 +18,7 @@ from conftest import make_employee
 from core.models import AuditEntry
 from customers.tests.factories import PhoneFactory
 from leads.models import Lead, LeadActivity
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +150,10 @@ def test_it_makes_an_abandoned_call_lead_in_a_handful_of_queries(django_assert_m
     # SELECT the call (with its campaign and customer), the open abandoned lead by
     # number; INSERT the lead and its audit entry; UPDATE the call; two savepoint pairs;
     # the capture hooks' reads of the assignment rules and SLA policies; on
-    # PostgreSQL the advisory lock on the caller's number (one open lead per number).
-    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 11):
+    # PostgreSQL the advisory lock on the caller's number (one open lead per number);
+    # the queue's CSRs read, their notices INSERTed (one statement for all) and counted.
+    EmployeeFactory.create_batch(3, role=Role.CSR)
+    with django_assert_max_num_queries(15 if connection.vendor == "postgresql" else 14):
         event(actor, "lost", "ended", started + timedelta(seconds=90))
     assert Lead.objects.get().type == "abandoned_call"
+    assert Notification.objects.filter(kind="abandoned_call").count() == 3

@@ -82,3 +82,16 @@ def login(page: Any) -> Callable[[str, str], None]:
         page.wait_for_url(lambda url: "/login/" not in url)
 
     return sign_in
+
+
+def wait_until(page: Any, expression: str, timeout: int = 10_000) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function
+    evaluates its predicate with eval, which the site's Content-Security-Policy
+    refuses; page.evaluate (the DevTools protocol) is not subject to it."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} ms: {expression}")
+        page.wait_for_timeout(100)

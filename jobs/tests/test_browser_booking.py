@@ -4,6 +4,7 @@ import re
 from accounts.models import Role
 from catalog.tests.factories import BusinessUnitFactory, JobTypeFactory
 from conftest import make_employee
+from core.testing.browser import wait_until
 from customers.models import Customer
 from jobs.models import Job
 
@@ -40,7 +41,7 @@ def test_it_lets_a_csr_create_a_customer_and_book_a_job_with_a_zero_invoice(page
     page.get_by_label("Business unit").select_option(label="HVAC Service")
     # The job types swap to the business unit's own.
     job_type = page.get_by_label("Job type")
-    page.wait_for_function("!document.querySelector('#id_job_type_id').textContent.includes('Water Heater')")
+    wait_until(page, "!document.querySelector('#id_job_type_id').textContent.includes('Water Heater')")
     job_type.select_option(label="AC Estimate")
     page.get_by_label("Start date").fill("2030-03-04")
     page.get_by_label("Start time").fill("09:30")

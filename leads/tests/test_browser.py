@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import Role
 from catalog.tests.factories import BusinessUnitFactory, CampaignFactory, JobTypeFactory
 from conftest import make_employee
+from core.testing.browser import wait_until
 from customers.models import Customer
 from jobs.models import Job
 from jobs.tests.factories import book_job
@@ -18,7 +19,7 @@ def pick_business_unit(page, scope, label):
     next choice is not undone by the swap."""
     with page.expect_response(lambda r: "/job-types/hx/" in r.url):
         scope.get_by_label("Business unit").select_option(label=label)
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    wait_until(page, "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def test_it_captures_a_lead_without_a_location_after_asking(page, login):
@@ -109,7 +110,7 @@ def test_it_traps_focus_in_the_create_lead_flyout_and_closes_it_on_escape(page, 
     flyout = page.get_by_role("dialog", name="Create lead")
     flyout.wait_for()
     # The flyout takes focus: the first field, not the page behind it.
-    page.wait_for_function("() => document.querySelector('[role=dialog]').contains(document.activeElement)")
+    wait_until(page, "() => document.querySelector('[role=dialog]').contains(document.activeElement)")
     assert page.evaluate("document.activeElement.tagName") in ("SELECT", "INPUT")
     # Tab and Shift+Tab go round inside it, however many times.
     for _ in range(40):

@@ -23,8 +23,9 @@ def test_the_twilio_webhooks_statement_counts(django_assert_max_num_queries):
     steps = [
         (9, "voice", voice_params("CA1")),
         (4, "voice", voice_params("CA1")),  # Twilio's retry
-        # ends it abandoned: the lead is captured (PostgreSQL: and the lock on the caller's number)
-        (16 if connection.vendor == "postgresql" else 15, "status", status_params("CA1")),
+        # ends it abandoned: the lead is captured (PostgreSQL: and the lock on the caller's
+        # number), the queue told
+        (17 if connection.vendor == "postgresql" else 16, "status", status_params("CA1")),
         (7, "status", status_params("CA1")),
         (18, "sms", sms),  # a new number: a marketing lead, the text, the timeline, who to tell
         (11, "sms", sms_params("SM2", "again", frm="+15125550177")),  # joins that lead

@@ -67,6 +67,33 @@
     if (box.select) box.select();
   });
 
+  /* --- Polls swap only what changed (data-swap-if-changed on the target): the
+     same answer again leaves the DOM, its focus and screen readers alone. A
+     fragment whose root carries data-sig is compared by that signature. --- */
+  function sigOf(html) {
+    var m = /data-sig="([^"]*)"/.exec(html);
+    return m ? m[1] : null;
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.hasAttribute("data-swap-if-changed")) return;
+    if (e.detail.xhr && e.detail.xhr.status !== 200) { e.detail.shouldSwap = false; return; }
+    var incoming = e.detail.serverResponse || "";
+    var now = sigOf(target.innerHTML), next = sigOf(incoming);
+    var same = next !== null ? now === next : target.innerHTML.trim() === incoming.trim();
+    if (same) e.detail.shouldSwap = false;
+  });
+
+  /* --- The navigation's menu on phones. --- */
+  document.addEventListener("click", function (e) {
+    var toggle = e.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var region = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (region) region.classList.toggle("open", open);
+  });
+
   /* --- Small declarative helpers used by templates instead of inline handlers. --- */
   document.addEventListener("click", function (e) {
     var remove = e.target.closest("[data-remove-closest]");

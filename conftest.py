@@ -17,9 +17,19 @@ pytest_plugins = ["core.testing.browser"]
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``@pytest.mark.postgres_only`` tests unless the suite runs on PostgreSQL
-    (``DATABASE_URL``): SQLite serialises writers, so a race cannot happen there."""
+    (``DATABASE_URL``): SQLite serialises writers, so a race cannot happen there.
+    Skip ``@pytest.mark.fuzz`` unless ``LEADLINE_FUZZ_EXAMPLES`` is set."""
+    import os
+
     from django.db import connection
 
+    # The fuzz run is CI's own stage (.ci/run), once, on PostgreSQL: it runs when
+    # LEADLINE_FUZZ_EXAMPLES says how many examples to generate per operation.
+    if not os.environ.get("LEADLINE_FUZZ_EXAMPLES"):
+        skip_fuzz = pytest.mark.skip(reason="fuzz: set LEADLINE_FUZZ_EXAMPLES (CI's fuzz stage does)")
+        for item in items:
+            if item.get_closest_marker("fuzz"):
+                item.add_marker(skip_fuzz)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason=f"postgres_only: the database is {connection.vendor}")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import Employee
 from accounts.settings_admin import SettingsAdmin
@@ -67,7 +68,12 @@ class RuleForm(forms.ModelForm):
                 employees=", ".join(str(pk) for pk in rule.employee_ids),
             )
         people = Employee.objects.filter(active=True, role__in=assignable_roles())
-        self.fields["employees"].help_text += " " + "; ".join(f"{e.pk}: {e.name}" for e in people)
+        # The admin shows help text as HTML: names are text, so they are escaped here.
+        self.fields["employees"].help_text = format_html(
+            "{} {}",
+            self.fields["employees"].help_text,
+            format_html_join("; ", "{}: {}", ((e.pk, e.name) for e in people)),
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -155,7 +155,7 @@ class ConvertOut(Schema):
     lead: LeadRef
 
 
-class DismissIn(Schema):
+class BookingDismissIn(Schema):
     reason_id: int
     note: str = Field("", max_length=2000)
 
@@ -304,7 +304,7 @@ def convert_booking(
 
 
 @router.post("/bookings/{booking_id}/dismiss", response=responses({200: BookingOut}))
-def dismiss_booking(request: HttpRequest, booking_id: int, payload: DismissIn) -> Booking:
+def dismiss_booking(request: HttpRequest, booking_id: int, payload: BookingDismissIn) -> Booking:
     a = actor(request)
     a.require_staff()
     booking = _booking(a, booking_id)

@@ -148,14 +148,14 @@ class MatchJobOut(Schema):
     created_at: datetime
 
 
-class MatchesOut(Schema):
+class CallMatchesOut(Schema):
     customers: list[MatchCustomerOut]
     open_leads: list[MatchLeadOut]
     recent_jobs: list[MatchJobOut]
 
 
 class CallDetailOut(CallOut):
-    matches: MatchesOut
+    matches: CallMatchesOut
 
 
 class CallLeadIn(Schema):

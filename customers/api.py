@@ -132,7 +132,7 @@ class CustomerCreatedOut(CustomerOut):
     matches: CustomerMatchesOut
 
 
-class MergeIn(Schema):
+class CustomerMergeIn(Schema):
     other_customer_id: int
 
 
@@ -234,7 +234,7 @@ def patch_location(
 
 
 @router.post("/customers/{customer_id}/merge", response=responses({200: CustomerOut}))
-def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> Customer:
+def merge_customer(request: HttpRequest, customer_id: int, payload: CustomerMergeIn) -> Customer:
     """Fold ``other_customer_id`` into this customer: its contacts, locations,
     leads, jobs and calls move here and its id then answers 404."""
     a = actor(request)

@@ -146,3 +146,19 @@ def test_it_edits_rules_in_settings():
     assert p.status_code == 302 and SlaPolicy.objects.get().minutes == 20
     assert c.get("/settings/").status_code == 200
     assert "Assignment and SLAs" in c.get("/settings/").content.decode()
+
+
+def test_it_escapes_employee_names_in_the_rule_forms_list():
+    """Found by the payload render test (issue 10 item 12): the admin shows help
+    text as HTML, and the rule form listed employee names in it as they were."""
+    from django.test import Client
+
+    from accounts.tests.factories import EmployeeFactory
+
+    admin_employee = EmployeeFactory(role=Role.ADMIN)
+    EmployeeFactory(role=Role.CSR, name='<script>alert("x")</script>')
+    c = Client()
+    c.force_login(admin_employee.user)
+    html = c.get("/settings/assignment/assignmentrule/add/").content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<script>alert("x")</script>' not in html

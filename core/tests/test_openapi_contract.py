@@ -71,3 +71,27 @@ def test_a_missing_report_date_is_named(api_as):
     r = api_as("manager").get("/reports/campaigns", {"to": "2026-03-02"})
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["from"]
+
+
+def test_it_gives_every_schema_of_the_document_one_meaning(monkeypatch):
+    """Ninja names a component after its class and silently keeps the last of two
+    classes with one name: POST /customers/{id}/merge was documented with the
+    leads' ``other_lead_id`` (issue 10 item 12, found building the fuzz stage)."""
+    from ninja.openapi.schema import OpenAPISchema
+
+    seen: dict[str, object] = {}
+    clashes: list[str] = []
+    original = OpenAPISchema.add_schema_definitions
+
+    def record(self, definitions):
+        for name, definition in definitions.items():
+            if seen.setdefault(name, definition) != definition:
+                clashes.append(name)
+        return original(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", record)
+    document = api.get_openapi_schema(path_prefix="/api/v1")
+    assert clashes == []
+    merge = document["paths"]["/api/v1/customers/{customer_id}/merge"]["post"]
+    ref = merge["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert document["components"]["schemas"][ref]["required"] == ["other_customer_id"]

@@ -160,7 +160,9 @@ def test_it_filters_and_searches_the_list(csr_api):
     bu = BusinessUnitFactory()
     a = LeadFactory(phone="+15128675309", business_unit=bu, name="Ann Smith", city="Round Rock")
     b = LeadFactory(
-        # A phone of its own: the factory's sequence reaches a's number in a long run.
+        # A name and a phone of their own: Faker once named it "… Smith", and the factory's
+        # phone sequence reaches a's number in a long run.
+        name="Bo Jones",
         phone="+15125550142",
         email="bo@example.com",
         customer=LocationFactory().customer,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -28,6 +28,7 @@ from jobs.api import router as jobs_router
 from leads.api import router as leads_router
 from messaging.api import router as messaging_router
 from notifications.api import router as notifications_router
+from ops.outage import api_unavailable
 from reports.api import router as reports_router
 from scheduling.api import router as scheduling_router
 from telephony.api import hooks as telephony_hooks
@@ -117,6 +118,13 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     return api.create_response(
         request, _body("A value in the request does not fit its field.", "out_of_range"), status=422
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database does not answer (API.md v1.1 "Operations"): a 503 the caller may retry.
+    return api_unavailable(request, exc)
 
 
 @api.exception_handler(Http404)

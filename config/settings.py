@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command (the package's worker
+    # with a heartbeat, per-task logs and outage retries) replaces the package's.
+    "ops",
     "django_tasks_db",
     "axes",
     "core",
@@ -73,8 +76,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id and one log line for every request (ops.logs).
+    "ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request that failed on an unreachable database answers 503, not 500.
+    "ops.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,9 +271,40 @@ LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINU
 # The navigation's bell asks for the unread notification count this often (seconds).
 LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 
+# /healthz and the worker (ops): a worker not seen for this long is "stale";
+# tasks it left running go back to the queue. LEADLINE_VERSION is what
+# /healthz reports as the version (e.g. the deployed git commit).
+LEADLINE_WORKER_STALE_SECONDS = int(os.environ.get("LEADLINE_WORKER_STALE_SECONDS", "60"))
+LEADLINE_VERSION = os.environ.get("LEADLINE_VERSION", "")
+
+# Logs (ops.logs): one line per request (request id, method, path, status, ms)
+# and per background task, as text or as JSON lines (LEADLINE_LOG_FORMAT=json).
+LEADLINE_LOG_FORMAT = os.environ.get("LEADLINE_LOG_FORMAT", "text").strip().lower()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "ops.logs.RequestIdFilter"},
+        "quiet": {"()": "ops.logs.QuietFilter"},
+    },
+    "formatters": {
+        "text": {"()": "ops.logs.TextFormatter"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LEADLINE_LOG_FORMAT == "json" else "text",
+            "filters": ["request_id", "quiet"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LEADLINE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The task framework's own start/finish lines repeat the worker's line;
+        # a failed task still logs its traceback (ERROR).
+        "django_tasks": {"level": "WARNING"},
+        # django-axes says "AXES: ..." four times per sign-in; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

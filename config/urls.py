@@ -5,10 +5,12 @@ from django.views.generic import RedirectView
 
 from config.api import api
 from jobs.views import today
+from ops.views import healthz
 from reports.views import dashboard
 from telephony.views import call_recording
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("favicon.ico", RedirectView.as_view(url=static("leadline/favicon.svg"), permanent=True)),
     path("settings/", admin.site.urls),

@@ -124,6 +124,7 @@ SCREENS: list[Screen] = [
 # fragments a screen loads into itself (audited as part of that screen), files.
 NOT_SCREENS = {
     "logout": "POST",
+    "healthz": "JSON for load balancers and monitors (ops)",
     "customer_search_hx": "fragment of customer_search",
     "customer_location_add": "POST from customer_detail",
     "customer_location_retire": "POST from customer_detail",

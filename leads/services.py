@@ -249,6 +249,16 @@ def _check_origin_job_links(
 
 
 @transaction.atomic
+def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
+    """A lead just created has exactly these tags: answer ``lead.tags.all()`` from
+    them rather than with a query (the API's answer reads them on every capture).
+    Adding or removing a tag later drops this cache, as Django does for a prefetch."""
+    known = lead.tags.all()
+    known._result_cache = list(tags)
+    known._prefetch_done = True  # type: ignore[attr-defined]
+    lead._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
+
+
 def lead_capture(
     *,
     actor: Actor,
@@ -397,6 +407,7 @@ def lead_capture(
     lead.save(force_insert=True)
     if tags:
         lead.tags.set(tags)
+    _known_tags(lead, tags)
     AuditEntry.record(
         actor=actor,
         entity="lead",

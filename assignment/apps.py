@@ -1,4 +1,20 @@
+import contextlib
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def start_escalation_sweep(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """Every ``migrate`` (``make run``, ``make serve``, an upgrade) makes sure the
+    worker's escalation sweep is scheduled (``assignment.tasks``)."""
+    from django.db import DatabaseError
+
+    from assignment.tasks import ensure_sweep_scheduled
+
+    # DatabaseError: the task table is not there (a partial or backwards migrate).
+    with contextlib.suppress(DatabaseError):
+        ensure_sweep_scheduled()
 
 
 class AssignmentConfig(AppConfig):
@@ -12,3 +28,4 @@ class AssignmentConfig(AppConfig):
 
         hooks.on_prepare(services.lead_prepare)
         hooks.on_captured(services.lead_captured)
+        post_migrate.connect(start_escalation_sweep, sender=self, dispatch_uid="assignment_escalation_sweep")

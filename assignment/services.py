@@ -110,14 +110,18 @@ def assignable_roles() -> list[str]:
     return [r.value for r in Role if role_can(r.value, Perm.WORK_LEADS)]
 
 
-def pick_assignee(rule: AssignmentRule, *, exclude: Iterable[int] = ()) -> int | None:
+def pick_assignee(
+    rule: AssignmentRule, *, exclude: Iterable[int] = (), require_available: bool = False
+) -> int | None:
     """Lock the rule, choose whose turn it is among the eligible, move the cursor.
-    Must run inside a transaction (the capture's): the lock is held until it commits."""
+    Must run inside a transaction (the capture's): the lock is held until it commits.
+    ``require_available`` skips Away employees even when the rule does not (the
+    escalation offering an Away CSR's lead back to the rule)."""
     locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
     eligible_qs = Employee.objects.filter(
         pk__in=locked.employee_ids, active=True, role__in=assignable_roles()
     )
-    if locked.available_only:
+    if locked.available_only or require_available:
         eligible_qs = eligible_qs.filter(available=True)
     eligible = set(eligible_qs.values_list("pk", flat=True)) - set(exclude)
     order = [pk for pk in _turn_order(locked.employee_ids, locked.last_employee_id) if pk in eligible]
@@ -420,6 +424,7 @@ def sla_policy_create(*, actor: Actor, data: Mapping[str, Any]) -> SlaPolicy:
     cleaned = _clean_policy(data)
     policy = SlaPolicy.objects.create(**cleaned)
     _audit(actor, "sla_policy", policy, "created", cleaned)
+    transaction.on_commit(_start_sweep)
     return policy
 
 
@@ -440,4 +445,12 @@ def sla_policy_update(*, actor: Actor, policy_id: int, changes: Mapping[str, Any
     diff = {k: [before[k], cleaned[k]] for k in POLICY_FIELDS if before[k] != cleaned[k]}
     if diff:
         _audit(actor, "sla_policy", policy, "updated", diff)
+    transaction.on_commit(_start_sweep)
     return policy
+
+
+def _start_sweep() -> None:
+    """With a policy in place the worker's escalation sweep must run (``assignment.tasks``)."""
+    from assignment.tasks import ensure_sweep_scheduled  # tasks → escalation → services
+
+    ensure_sweep_scheduled()

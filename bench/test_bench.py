@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,23 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_progress")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not shutil.which("wrk"), reason="bench/load.py needs wrk")
+def test_it_runs_the_load_benchmark_through_every_row() -> None:
+    result = subprocess.run(
+        [
+            sys.executable, str(BENCH / "load.py"),
+            "--duration", "1", "--rounds", "1", "--soak", "1", "--concurrency", "2", "--port", "8188",
+        ],
+        cwd=ROOT, env=own_database_url("load"), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for row in (
+        "POST /api/v1/leads",
+        "POST /calls/events (3 per call)",
+        "POST /bookings",
+        "RSS per Leadline worker",
+    ):
+        assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"

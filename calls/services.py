@@ -889,9 +889,11 @@ def calls_filtered(
     """The calls list's filters, shared by the page and ``GET /calls``."""
     qs = Call.objects.select_related("campaign", "accepted_by", "call_reason")
     if classification:
-        if classification not in C.values:
+        # One value, or several comma-separated (the scorecard's lead calls: booked,unbooked).
+        wanted = [c.strip() for c in classification.split(",") if c.strip()]
+        if not wanted or any(c not in C.values for c in wanted):
             raise invalid("classification", f"must be one of {', '.join(C.values)}")
-        qs = qs.filter(classification=classification)
+        qs = qs.filter(classification__in=wanted) if len(wanted) > 1 else qs.filter(classification=wanted[0])
     if campaign_id is not None:
         qs = qs.filter(campaign_id=campaign_id)
     if agent_id is not None:

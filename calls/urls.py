@@ -5,6 +5,7 @@ from calls import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.calls_screen, name="calls_screen"),
     path("incoming/", views.calls_incoming_hx, name="calls_incoming_hx"),
+    path("availability/", views.calls_availability_view, name="calls_availability"),
     path("list/", views.calls_list, name="calls_list"),
     path("queue/", views.dashboard_leads, name="dashboard_leads"),
     path("<int:pk>/", views.call_detail, name="call_detail"),

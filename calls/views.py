@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.actor import Actor, actor_from_request
 from accounts.models import Employee
 from accounts.roles import Perm
+from accounts.services import employee_set_available
 from calls.models import Call
 from calls.services import (
     CALL_SORTING,
@@ -163,6 +164,13 @@ def _panel_context(
     }
 
 
+def _ringing_for(employee: Employee | None) -> list[Call]:
+    """The bubbles that ring for this person: none while they are Away."""
+    if employee is not None and not employee.available:
+        return []
+    return list(calls_ringing()[:20])
+
+
 def _screen_context(request: HttpRequest) -> dict[str, Any]:
     a = actor_from_request(request)
     mine = (
@@ -172,7 +180,8 @@ def _screen_context(request: HttpRequest) -> dict[str, Any]:
     )
     return {
         "nav": "calls",
-        "ringing": list(calls_ringing()[:20]),
+        "me": a.employee,
+        "ringing": _ringing_for(a.employee),
         "my_calls": list(mine),
         "queue_count": calls_follow_up_queue().count(),
     }
@@ -192,8 +201,24 @@ def calls_screen(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def calls_incoming_hx(request: HttpRequest) -> HttpResponse:
-    _actor(request)
-    return render(request, "calls/_bubbles.html", {"ringing": list(calls_ringing()[:20])})
+    a = _actor(request)
+    return render(request, "calls/_bubbles.html", {"me": a.employee, "ringing": _ringing_for(a.employee)})
+
+
+@login_required
+@require_POST
+def calls_availability_view(request: HttpRequest) -> HttpResponse:
+    """The Calls screen's Available / Away switch: the signed-in employee's own.
+    htmx swaps the switch and the bubble list; without JavaScript the page reloads."""
+    a = _actor(request)
+    if a.employee is None:
+        raise PermissionDenied("Only an employee has an Available / Away switch.")
+    available = request.POST.get("available") == "1"
+    me = employee_set_available(actor=a, employee=a.employee, available=available)
+    if request.headers.get("HX-Request") != "true":
+        return redirect("calls_screen")
+    context = {"me": me, "ringing": _ringing_for(me)}
+    return render(request, "calls/_availability_swap.html", context)
 
 
 @login_required

@@ -268,6 +268,14 @@ LEADLINE_TEXT_BACK_COOLDOWN_HOURS = int(os.environ.get("LEADLINE_TEXT_BACK_COOLD
 # or an email typed) becomes a marketing lead (formdrafts). Minutes; fractions allowed.
 LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINUTES", "5"))
 
+# First-response SLAs and escalation (assignment/). A lead's clock says "due soon"
+# this many minutes before its due time.
+LEADLINE_SLA_DUE_SOON_MINUTES = int(os.environ.get("LEADLINE_SLA_DUE_SOON_MINUTES", "15"))
+# The worker looks for breached SLAs (and Away CSRs' waiting leads) this often; 0: never.
+LEADLINE_SLA_SWEEP_SECONDS = int(os.environ.get("LEADLINE_SLA_SWEEP_SECONDS", "30"))
+# A lead unanswered with someone Away this long is offered back to its rule; 0: never.
+LEADLINE_AWAY_REASSIGN_MINUTES = int(os.environ.get("LEADLINE_AWAY_REASSIGN_MINUTES", "30"))
+
 # The navigation's bell asks for the unread notification count this often (seconds).
 LEADLINE_NOTIFY_POLL_SECONDS = int(os.environ.get("LEADLINE_NOTIFY_POLL_SECONDS", "15"))
 

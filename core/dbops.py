@@ -48,3 +48,30 @@ TRIGRAM_EXTENSION = PostgresOnlySQL(
     # Other apps' indexes may use it; dropping the extension is an operator's decision.
     reverse_sql=migrations.RunSQL.noop,
 )
+
+
+class VendorSQL(migrations.RunSQL):
+    """``RunSQL`` with one script per database vendor (``{"postgresql": …, "sqlite": …}``);
+    a vendor without a script does nothing. Each script is a list of statements."""
+
+    def __init__(self, forward: dict[str, list[str]], backward: dict[str, list[str]]) -> None:
+        super().__init__(sql=[], reverse_sql=[])
+        self.forward, self.backward = forward, backward
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (self.__class__.__qualname__, [], {"forward": self.forward, "backward": self.backward})
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        for statement in self.forward.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement, params=None)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        for statement in self.backward.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement, params=None)
+
+    @property
+    def reversible(self) -> bool:  # type: ignore[override]
+        return True
+
+    def describe(self) -> str:
+        return f"Raw SQL per vendor ({', '.join(sorted(self.forward))})"

@@ -4,6 +4,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from core.choices import Priority
@@ -30,6 +33,31 @@ def sla_status(lead: Lead, now: datetime | None = None) -> str:
     if now > due:
         return "breached"
     return "due_soon" if due - now <= sla_due_soon() else "on_time"
+
+
+def sla_met_q() -> Q:
+    """``sla_status == "met"`` in SQL (the scorecard's SLA met %, the leads list's
+    ``sla=met``): answered by the due time, or closed unanswered before it."""
+    closed_at = Coalesce("dismissed_at", "converted_at", "updated_at")
+    return Q(first_response_due_at__isnull=False) & (
+        Q(first_response_at__lte=F("first_response_due_at"))
+        | (
+            Q(first_response_at__isnull=True)
+            & ~Q(status="open")
+            & Q(LessThanOrEqual(closed_at, F("first_response_due_at")))
+        )
+    )
+
+
+def sla_decided_q(now: datetime) -> Q:
+    """Leads whose SLA is ``met`` or ``breached`` at ``now`` (not ``none``, not still running)."""
+    return Q(first_response_due_at__isnull=False) & (
+        Q(first_response_at__isnull=False) | ~Q(status="open") | Q(first_response_due_at__lt=now)
+    )
+
+
+def sla_breached_q(now: datetime) -> Q:
+    return sla_decided_q(now) & ~sla_met_q()
 
 
 class Lead(ContactInfo):

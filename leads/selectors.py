@@ -16,7 +16,7 @@ from core.errors import forbidden
 from core.pagination import Sorting, SortOption
 from core.phones import try_normalize_phone
 from core.schemas import PriorityName
-from leads.models import Lead
+from leads.models import Lead, sla_breached_q, sla_met_q
 
 LeadType = Literal["marketing", "abandoned_call", "job_generated"]
 LeadStatus = Literal["open", "converted", "dismissed"]
@@ -48,6 +48,10 @@ class LeadFilters(Schema):
     without_customer: bool | None = None
     # False: nobody has answered the lead yet (no follow-up, no call-back logged).
     responded: bool | None = None
+    # Whose was the lead's first response (the CSR scorecard's first responses).
+    responded_by: int | None = None
+    # The first-response SLA's outcome so far (sla_status "met" or "breached").
+    sla: Literal["met", "breached"] | None = None
     # False leaves out leads merged into another (the reports count each person once).
     merged: bool | None = None
     follow_up_before: date | None = None
@@ -100,6 +104,7 @@ def leads_filtered(qs: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
         "job_type_id": f.job_type_id,
         "priority": f.priority,
         "assignee_id": f.assignee_id,
+        "first_response_by_id": f.responded_by,
         "follow_up_on__lte": f.follow_up_before,
         "follow_up_on__gte": f.follow_up_after,
         # Whole local days as a range on the raw column, so its index is usable.
@@ -113,6 +118,10 @@ def leads_filtered(qs: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
         qs = qs.filter(merged_into__isnull=not f.merged)
     if f.responded is not None:
         qs = qs.filter(first_response_at__isnull=not f.responded)
+    if f.sla == "met":
+        qs = qs.filter(sla_met_q())
+    elif f.sla == "breached":
+        qs = qs.filter(sla_breached_q(timezone.now()))
     if f.q.strip():
         qs = qs.filter(_search(f.q.strip()))
     return qs

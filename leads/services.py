@@ -249,6 +249,16 @@ def _check_origin_job_links(
 
 
 @transaction.atomic
+def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
+    """A lead just created has exactly these tags: answer ``lead.tags.all()`` from
+    them rather than with a query (the API's answer reads them on every capture).
+    Adding or removing a tag later drops this cache, as Django does for a prefetch."""
+    known = lead.tags.all()
+    known._result_cache = list(tags)
+    known._prefetch_done = True  # type: ignore[attr-defined]
+    lead._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
+
+
 def lead_capture(
     *,
     actor: Actor,
@@ -401,6 +411,7 @@ def lead_capture(
     lead.save(force_insert=True)
     if tags:
         lead.tags.set(tags)
+    _known_tags(lead, tags)
     AuditEntry.record(
         actor=actor,
         entity="lead",
@@ -662,8 +673,9 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
     actor.require(Perm.WORK_LEADS)
     if assignee is not None and not assignee.active:
         raise invalid("assignee_id", f"employee '{assignee}' is inactive")
-    leads = [lead for lead in leads if lead.status == Lead.Status.OPEN]
-    pks = [lead.pk for lead in leads]
+    open_leads = [lead for lead in leads if lead.status == Lead.Status.OPEN]
+    leads = open_leads
+    pks = [lead.pk for lead in open_leads]
     now = timezone.now()
     Lead.objects.filter(pk__in=pks).update(
         assignee=assignee,
@@ -672,13 +684,18 @@ def leads_bulk_assign(*, actor: Actor, leads: Iterable[Lead], assignee: Employee
         updated_at=now,
     )
     label = assignee.name if assignee else "nobody"
-    for pk in pks:
+    new_by = Lead.AssignedBy.PERSON.value if assignee else ""
+    for lead in open_leads:
+        # Before and after, as every assignment's audit says (a person, a rule or the call).
         AuditEntry.record(
             actor=actor,
             entity="lead",
-            entity_id=pk,
+            entity_id=lead.pk,
             action="assigned",
-            changes={"assignee": assignee.pk if assignee else None, "assigned_by": "person"},
+            changes={
+                "assignee": [lead.assignee_id, assignee.pk if assignee else None],
+                "assigned_by": [lead.assigned_by, new_by],
+            },
         )
     LeadActivity.objects.bulk_create(
         [
@@ -880,6 +897,7 @@ def lead_update(
     collect(errors)
     job_type_check(job_type=merged["job_type"], business_unit=merged["business_unit"])
     before = {k: _plain(getattr(locked, k)) for k in EDITABLE}
+    assigned_by_before = locked.assigned_by
     for k in EDITABLE:
         setattr(locked, k, merged[k])
     diff = {k: [before[k], _plain(merged[k])] for k in EDITABLE if before[k] != _plain(merged[k])}
@@ -887,7 +905,7 @@ def lead_update(
         # Whoever edits the assignee is a person, whatever a rule chose before.
         locked.assigned_by = Lead.AssignedBy.PERSON if locked.assignee_id else ""
         locked.assigned_at = timezone.now() if locked.assignee_id else None
-        diff["assigned_by"] = ["", "person"]
+        diff["assigned_by"] = [assigned_by_before, locked.assigned_by]
     locked.save()
     if "assignee" in diff and locked.assignee_id is not None:
         _tell_assigned(actor, [locked], locked.assignee_id)

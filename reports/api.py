@@ -24,6 +24,7 @@ from reports.selectors import (
     DateRange,
     abandoned_calls_report,
     campaign_report,
+    csr_scorecard,
     parse_range,
     technician_leads_report,
 )
@@ -222,3 +223,47 @@ def abandoned(request: HttpRequest, query: Query[RangeQuery]) -> Any:
             if n
         ],
     }
+
+
+class ScorecardRowOut(Schema):
+    employee_id: int | None = Field(description="null on the totals row")
+    name: str
+    calls_taken: int = Field(description="calls created in the range that the CSR accepted")
+    lead_calls: int = Field(description="of those, booked or unbooked")
+    booked: int
+    booking_rate: Decimal | None = Field(description="booked ÷ lead calls, 0–1")
+    unbooked: int
+    leads_assigned: int = Field(description="leads created in the range assigned to the CSR now")
+    first_responses: int = Field(description="leads created in the range first answered by the CSR")
+    median_speed_to_lead_seconds: int | None = Field(
+        description="median of first response − creation over those leads; null on the totals row"
+    )
+    sla_met_rate: Decimal | None = Field(
+        description="of the CSR's assigned leads whose first-response SLA is decided, the share met, 0–1"
+    )
+
+
+class ScorecardOut(Schema):
+    from_: date = Field(alias="from")
+    to: date
+    days: int
+    rows: list[ScorecardRowOut]
+    totals: ScorecardRowOut
+
+
+@router.get(
+    "/reports/csr-scorecard",
+    response=responses({200: ScorecardOut}),
+    by_alias=True,
+    summary="CSR scorecard: calls taken, booking rate, leads, first responses, speed to lead, SLA met",
+)
+def scorecard(request: HttpRequest, query: Query[RangeQuery]) -> Any:
+    """Managers and admins. One row per CSR (every active CSR, and anyone else who
+    took calls or had leads in the range); the definitions are in ``reports.selectors``."""
+    date_range, as_csv = _range(request, query)
+    report = csr_scorecard(date_range=date_range)
+    if as_csv:
+        return exports.scorecard_csv(report)
+    totals = report.totals.as_dict()
+    totals["median_speed_to_lead_seconds"] = None
+    return {**_period(date_range), "rows": [r.as_dict() for r in report.rows], "totals": totals}

@@ -13,6 +13,7 @@ from reports.selectors import (
     LEAD_TYPES,
     AbandonedCallsReport,
     CampaignReport,
+    CsrScorecard,
     DateRange,
     TechnicianLeadsReport,
 )
@@ -43,6 +44,19 @@ TECHNICIAN_COLUMNS = [
     "revenue",
 ]
 ABANDONED_COLUMNS = ["date", "abandoned", "over_60", "called_back", "recovered"]
+SCORECARD_COLUMNS = [
+    "employee_id",
+    "name",
+    "calls_taken",
+    "lead_calls",
+    "booked",
+    "booking_rate",
+    "unbooked",
+    "leads_assigned",
+    "first_responses",
+    "median_speed_to_lead_seconds",
+    "sla_met_rate",
+]
 
 
 def csv_response(
@@ -84,3 +98,9 @@ def abandoned_csv(report: AbandonedCallsReport) -> HttpResponse:
     t = report.totals
     rows.append(["Total", t.abandoned, t.over_60, t.called_back, t.recovered])
     return csv_response(name="abandoned-calls", date_range=report.range, columns=ABANDONED_COLUMNS, rows=rows)
+
+
+def scorecard_csv(report: CsrScorecard) -> HttpResponse:
+    rows = [[r.as_dict()[c] for c in SCORECARD_COLUMNS] for r in [*report.rows, report.totals]]
+    rows[-1][0] = ""
+    return csv_response(name="csr-scorecard", date_range=report.range, columns=SCORECARD_COLUMNS, rows=rows)

@@ -36,6 +36,21 @@ Definitions (decided here, once; the views, API, CSV and tests use them):
   CSR accepted. *Recovered*: the
   call's abandoned-call lead was converted, or a later call from the same
   number was booked.
+* **Call booking rate** (the dashboard's and the CSR scorecard's): booked ÷
+  (booked + unbooked) calls, the calls that were about work (excused,
+  abandoned and not-a-lead calls are left out) — ``call_booking_rate``.
+* **CSR scorecard** (per employee who took calls or had leads, and every
+  active CSR): *calls taken*: calls created in the range that the CSR accepted
+  (``accepted_by``); *lead calls*: of those, the ones classified booked or
+  unbooked; *booked* / *unbooked*: of those, each; *booking rate* as above;
+  *leads assigned*: counted leads created in the range whose assignee is the CSR
+  now; *first responses*: counted leads created in the range whose first
+  response was the CSR's (``first_response_by``); *median speed to lead*: the
+  median of those leads' first response − creation, in seconds; *SLA met %*:
+  of the CSR's assigned leads (as above) whose SLA is decided (met or
+  breached, ``leads.models.sla_decided_q``), the share met
+  (``sla_met_q``: answered by the due time, or closed unanswered before it).
+  Every figure is the row count of a filtered calls or leads list.
 * **Speed to lead**: median minutes from a lead's creation to its
   ``first_response_at`` (first follow-up or booking), over the leads created
   in the window that have one. PostgreSQL computes it with
@@ -47,7 +62,8 @@ from __future__ import annotations
 
 import functools
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -78,7 +94,7 @@ from calls.models import Call
 from catalog.models import BusinessUnit, Campaign
 from core.errors import FieldError, collect, invalid
 from jobs.models import Invoice, Job
-from leads.models import Lead
+from leads.models import Lead, sla_decided_q, sla_met_q
 
 MAX_RANGE_DAYS = 366
 AVERAGE_MONTH_DAYS = Decimal("30.4375")
@@ -168,6 +184,11 @@ def default_range(today: date | None = None) -> DateRange:
     return DateRange(today - timedelta(days=29), today)
 
 
+def call_booking_rate(booked: int, unbooked: int) -> Decimal | None:
+    """Booked ÷ (booked + unbooked) calls (see the module's definitions)."""
+    return _ratio(booked, booked + unbooked)
+
+
 def _money(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(CENTS, rounding=ROUND_HALF_UP)
 
@@ -197,6 +218,16 @@ def without_jit(report: Callable[P, R]) -> Callable[P, R]:
             return report(*args, **kwargs)
 
     return run
+
+
+@contextmanager
+def atomic_without_jit() -> Iterator[None]:
+    """A transaction with PostgreSQL's JIT off (see ``without_jit``), for the rollups' writes."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def counted_leads() -> QuerySet[Lead]:
@@ -273,6 +304,8 @@ class CampaignReport:
     range: DateRange
     rows: list[CampaignRow]
     totals: CampaignRow
+    # When the figures were last brought up to date (rollups); None: read from the raw rows now.
+    as_of: datetime | None = None
 
 
 def prorated_cost(monthly_cost: Decimal, days: int) -> Decimal:
@@ -291,32 +324,59 @@ def _revenue_sum(invoice_path: str) -> Coalesce:
     )
 
 
-@without_jit
-def campaign_report(*, date_range: DateRange) -> CampaignReport:
-    """Per campaign: calls, leads by type, booked, booked %, revenue, prorated cost,
-    cost per lead and ROI, with totals. Four grouped queries."""
+def _by(qs: QuerySet[Any], by_day: bool, *keys: str) -> QuerySet[Any]:
+    """Group by ``keys``, and first by local day of ``created_at`` when building rollups."""
+    if by_day:
+        return qs.annotate(day=TruncDate("created_at", tzinfo=local_tz())).values("day", *keys)
+    return qs.values(*keys)
+
+
+CAMPAIGN_FIGURES = ("calls", *LEAD_TYPES, "booked", "without_lead", "revenue")
+
+# (local day or None, key) → figure name → value
+Facts = dict[tuple[Any, Any], dict[str, Any]]
+
+
+def campaign_facts(*, date_range: DateRange, by_day: bool = False) -> Facts:
+    """The campaign report's figures per campaign (and per local day for the rollups),
+    from the raw rows: the one definition both the report and its rollup use."""
     in_range = date_range.q()
-    calls = dict(Call.objects.filter(in_range).values_list("campaign_id").annotate(n=Count("id")).order_by())
-    leads = {
-        row.pop("campaign_id"): row
-        for row in counted_leads()
-        .filter(in_range)
-        .values("campaign_id")
+    facts: Facts = {}
+
+    def cell(row: dict[str, Any]) -> dict[str, Any]:
+        key = (row.pop("day", None), row.pop("campaign_id"))
+        return facts.setdefault(key, {f: ZERO if f == "revenue" else 0 for f in CAMPAIGN_FIGURES})
+
+    for row in (
+        _by(Call.objects.filter(in_range), by_day, "campaign_id").annotate(calls=Count("id")).order_by()
+    ):
+        cell(row).update(row)
+    for row in (
+        _by(counted_leads().filter(in_range), by_day, "campaign_id")
         .annotate(**_lead_type_counts())
         .order_by()
-    }
-    jobs = {
-        row.pop("campaign_id"): row
-        for row in Job.objects.filter(in_range, recall_for__isnull=True, warranty_for__isnull=True)
-        .values("campaign_id")
+    ):
+        cell(row).update(row)
+    for row in (
+        _by(
+            Job.objects.filter(in_range, recall_for__isnull=True, warranty_for__isnull=True),
+            by_day,
+            "campaign_id",
+        )
         .annotate(
             booked=Count("id"),
             without_lead=Count("id", filter=Q(source_lead__isnull=True)),
             revenue=_revenue_sum("invoice"),
         )
         .order_by()
-    }
-    active_ids = set(calls) | set(leads) | set(jobs)
+    ):
+        cell(row).update(row)
+    return facts
+
+
+def campaign_report_from(date_range: DateRange, figures: dict[int | None, dict[str, Any]]) -> CampaignReport:
+    """Fold per-campaign figures (raw or summed rollups) into the report's rows and totals."""
+    active_ids = set(figures)
     campaigns = Campaign.objects.filter(Q(active=True) | Q(pk__in=[i for i in active_ids if i])).order_by(
         "name"
     )
@@ -334,16 +394,36 @@ def campaign_report(*, date_range: DateRange) -> CampaignReport:
         # technician leads, else their job's): show the gap.
         rows.append(CampaignRow(campaign_id=None, name="(no campaign)", category=""))
     for row in rows:
-        row.calls = calls.get(row.campaign_id, 0)
-        row.leads_by_type.update(leads.get(row.campaign_id, {}))
-        job = jobs.get(row.campaign_id)
-        if job:
-            row.booked, row.booked_without_lead = job["booked"], job["without_lead"]
-            row.revenue = _money(job["revenue"])
+        got = figures.get(row.campaign_id)
+        if got:
+            row.calls = got["calls"]
+            row.leads_by_type.update({t: got[t] for t in LEAD_TYPES})
+            row.booked, row.booked_without_lead = got["booked"], got["without_lead"]
+            row.revenue = _money(got["revenue"])
     totals = CampaignRow(campaign_id=None, name="Total", category="")
     for row in rows:
         totals.add(row)
     return CampaignReport(range=date_range, rows=rows, totals=totals)
+
+
+@without_jit
+def _campaign_report_raw(date_range: DateRange) -> CampaignReport:
+    facts = campaign_facts(date_range=date_range)
+    return campaign_report_from(date_range, {campaign: f for (_, campaign), f in facts.items()})
+
+
+def campaign_report(*, date_range: DateRange, raw: bool = False) -> CampaignReport:
+    """Per campaign: calls, leads by type, booked, booked %, revenue, prorated cost,
+    cost per lead and ROI, with totals. From the daily rollups once they are built
+    (``raw=True``, or rollups not built yet: from the raw rows)."""
+    from reports import rollups
+
+    as_of = None if raw else rollups.refresh()
+    if as_of is None:
+        return _campaign_report_raw(date_range)
+    report = campaign_report_from(date_range, rollups.campaign_figures(date_range))
+    report.as_of = as_of
+    return report
 
 
 # --------------------------------------------------------------------------- technician leads
@@ -391,16 +471,22 @@ class TechnicianLeadsReport:
     # The finest grain (employee × business unit): the CSV's rows.
     cells: list[dict[str, Any]]
     totals: SetterRow
+    as_of: datetime | None = None
 
 
-@without_jit
-def technician_leads_report(*, date_range: DateRange) -> TechnicianLeadsReport:
-    """Leads set by employees (job-generated leads), per lead setter and per business
-    unit: set, booked, open, dismissed and the booked jobs' revenue. One grouped query."""
-    cells = list(
-        counted_leads()
-        .filter(date_range.q(), lead_setting_employee__isnull=False)
-        .values("lead_setting_employee_id", "business_unit_id")
+SETTER_FIGURES = ("leads_set", "booked", "open", "dismissed", "revenue")
+
+
+def technician_facts(*, date_range: DateRange, by_day: bool = False) -> list[dict[str, Any]]:
+    """Leads set by employees per (lead setter, business unit) — and local day for the
+    rollups — from the raw rows: the one definition the report and its rollup use."""
+    return list(
+        _by(
+            counted_leads().filter(date_range.q(), lead_setting_employee__isnull=False),
+            by_day,
+            "lead_setting_employee_id",
+            "business_unit_id",
+        )
         .annotate(
             leads_set=Count("id"),
             booked=Count("id", filter=Q(status=Lead.Status.CONVERTED)),
@@ -410,6 +496,26 @@ def technician_leads_report(*, date_range: DateRange) -> TechnicianLeadsReport:
         )
         .order_by()
     )
+
+
+def technician_leads_report(*, date_range: DateRange, raw: bool = False) -> TechnicianLeadsReport:
+    """Leads set by employees (job-generated leads), per lead setter and per business
+    unit: set, booked, open, dismissed and the booked jobs' revenue. From the daily
+    rollups once built, else (or ``raw=True``) one grouped query on the raw rows."""
+    from reports import rollups
+
+    as_of = None if raw else rollups.refresh()
+    if as_of is None:
+        cells = without_jit(technician_facts)(date_range=date_range)
+    else:
+        cells = rollups.setter_cells(date_range)
+    report = technician_report_from(date_range, cells)
+    report.as_of = as_of
+    return report
+
+
+def technician_report_from(date_range: DateRange, cells: list[dict[str, Any]]) -> TechnicianLeadsReport:
+    """Fold (lead setter, business unit) cells into the report."""
     employees = dict(
         Employee.objects.filter(pk__in={c["lead_setting_employee_id"] for c in cells}).values_list(
             "id", "name"
@@ -464,6 +570,7 @@ class AbandonedCallsReport:
     by_day: list[AbandonedDay]
     # heatmap[weekday 1..7 - 1][hour 0..23]: abandoned calls, ISO weekdays (Monday first), local time.
     heatmap: list[list[int]]
+    as_of: datetime | None = None
 
     @property
     def called_back_rate(self) -> Decimal | None:
@@ -496,16 +603,19 @@ def recovered_condition() -> Q:
     )
 
 
-@without_jit
-def abandoned_calls_report(*, date_range: DateRange) -> AbandonedCallsReport:
-    """Abandoned calls per local day (all, over 60 s, called back, recovered) and per
-    hour × weekday. Two grouped queries."""
-    tz = local_tz()
-    calls = Call.objects.filter(date_range.q(), classification=Call.Classification.ABANDONED)
-    per_day = {
-        row["day"]: row
-        for row in calls.annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day")
+ABANDONED_FIGURES = ("abandoned", "over_60", "called_back", "recovered")
+
+
+def _abandoned_calls(date_range: DateRange) -> QuerySet[Call]:
+    return Call.objects.filter(date_range.q(), classification=Call.Classification.ABANDONED)
+
+
+def abandoned_facts(*, date_range: DateRange) -> dict[date, dict[str, int]]:
+    """Abandoned calls per local day: all, over 60 s, called back, recovered (the
+    definitions above), from the raw rows; the report and its rollup both use it."""
+    return {
+        row.pop("day"): row
+        for row in _by(_abandoned_calls(date_range), True)
         .annotate(
             abandoned=Count("id"),
             over_60=Count("id", filter=Q(duration_seconds__gt=ABANDONED_LEAD_SECONDS)),
@@ -514,6 +624,24 @@ def abandoned_calls_report(*, date_range: DateRange) -> AbandonedCallsReport:
         )
         .order_by()
     }
+
+
+def abandoned_hour_facts(*, date_range: DateRange) -> dict[tuple[date, int], int]:
+    """Abandoned calls per local day and local hour (the heat map's cells, by day)."""
+    tz = local_tz()
+    return {
+        (day, hour): n
+        for day, hour, n in _abandoned_calls(date_range)
+        .annotate(day=TruncDate("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz))
+        .values_list("day", "hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+
+
+def abandoned_report_from(
+    date_range: DateRange, per_day: dict[date, dict[str, int]], heatmap: list[list[int]]
+) -> AbandonedCallsReport:
     by_day = []
     totals = AbandonedDay(day=date_range.start)
     for day in date_range.each_day():
@@ -530,9 +658,16 @@ def abandoned_calls_report(*, date_range: DateRange) -> AbandonedCallsReport:
         totals.over_60 += entry.over_60
         totals.called_back += entry.called_back
         totals.recovered += entry.recovered
+    return AbandonedCallsReport(range=date_range, totals=totals, by_day=by_day, heatmap=heatmap)
+
+
+@without_jit
+def _abandoned_raw(date_range: DateRange) -> AbandonedCallsReport:
+    tz = local_tz()
     heatmap = [[0] * 24 for _ in range(7)]
     for weekday, hour, n in (
-        calls.annotate(
+        _abandoned_calls(date_range)
+        .annotate(
             weekday=ExtractIsoWeekDay("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz)
         )
         .values_list("weekday", "hour")
@@ -540,7 +675,22 @@ def abandoned_calls_report(*, date_range: DateRange) -> AbandonedCallsReport:
         .order_by()
     ):
         heatmap[weekday - 1][hour] = n
-    return AbandonedCallsReport(range=date_range, totals=totals, by_day=by_day, heatmap=heatmap)
+    return abandoned_report_from(date_range, abandoned_facts(date_range=date_range), heatmap)
+
+
+def abandoned_calls_report(*, date_range: DateRange, raw: bool = False) -> AbandonedCallsReport:
+    """Abandoned calls per local day (all, over 60 s, called back, recovered) and per
+    hour × weekday. From the daily rollups once built, else (or ``raw=True``) two
+    grouped queries on the raw rows."""
+    from reports import rollups
+
+    as_of = None if raw else rollups.refresh()
+    if as_of is None:
+        return _abandoned_raw(date_range)
+    per_day, heatmap = rollups.abandoned_figures(date_range)
+    report = abandoned_report_from(date_range, per_day, heatmap)
+    report.as_of = as_of
+    return report
 
 
 # --------------------------------------------------------------------------- leads per day
@@ -560,7 +710,14 @@ def _leads_per_day(*, date_range: DateRange) -> list[tuple[date, dict[str, int]]
     return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
 
 
-leads_per_day = without_jit(_leads_per_day)
+def leads_per_day(*, date_range: DateRange, raw: bool = False) -> list[tuple[date, dict[str, int]]]:
+    """New leads per local day and type: from the campaign rollups once built."""
+    from reports import rollups
+
+    if raw or rollups.refresh() is None:
+        return without_jit(_leads_per_day)(date_range=date_range)
+    rows = rollups.leads_by_day(date_range)
+    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -659,7 +816,7 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
         return out
 
     leads, calls = split(lead_counts), split(call_counts)
-    booked_rate = {w: _ratio(calls[w]["booked"], calls[w]["booked"] + calls[w]["unbooked"]) for w in WINDOWS}
+    booked_rate = {w: call_booking_rate(calls[w]["booked"], calls[w]["unbooked"]) for w in WINDOWS}
     overdue = Lead.objects.filter(status=Lead.Status.OPEN, follow_up_on__lt=today).count()
     awaiting = Lead.objects.filter(
         type=Lead.Type.ABANDONED_CALL, status=Lead.Status.OPEN, first_response_at__isnull=True
@@ -677,3 +834,135 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
         speed_to_lead=speed,
         per_day=per_day,
     )
+
+
+# --------------------------------------------------------------------------- CSR scorecard
+
+
+@dataclass
+class ScorecardRow:
+    employee_id: int | None
+    name: str
+    calls_taken: int = 0
+    booked: int = 0
+    unbooked: int = 0
+    leads_assigned: int = 0
+    first_responses: int = 0
+    median_speed_to_lead_seconds: int | None = None
+    sla_met: int = 0
+    sla_decided: int = 0
+
+    @property
+    def lead_calls(self) -> int:
+        return self.booked + self.unbooked
+
+    @property
+    def booking_rate(self) -> Decimal | None:
+        return call_booking_rate(self.booked, self.unbooked)
+
+    @property
+    def sla_breached(self) -> int:
+        return self.sla_decided - self.sla_met
+
+    @property
+    def sla_met_rate(self) -> Decimal | None:
+        return _ratio(self.sla_met, self.sla_decided)
+
+    def add(self, other: ScorecardRow) -> None:
+        for name in ("calls_taken", "booked", "unbooked", "leads_assigned", "first_responses"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.sla_met += other.sla_met
+        self.sla_decided += other.sla_decided
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "employee_id": self.employee_id,
+            "name": self.name,
+            "calls_taken": self.calls_taken,
+            "lead_calls": self.lead_calls,
+            "booked": self.booked,
+            "booking_rate": self.booking_rate,
+            "unbooked": self.unbooked,
+            "leads_assigned": self.leads_assigned,
+            "first_responses": self.first_responses,
+            "median_speed_to_lead_seconds": self.median_speed_to_lead_seconds,
+            "sla_met_rate": self.sla_met_rate,
+        }
+
+
+@dataclass
+class CsrScorecard:
+    range: DateRange
+    rows: list[ScorecardRow]
+    # Sums and the rates over the sums; no median (it is not a sum of medians).
+    totals: ScorecardRow
+
+
+def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
+    """The median first-response time per ``group`` value, in whole seconds: one
+    grouped ``percentile_cont`` on PostgreSQL; on SQLite the (bounded) durations."""
+    answered = leads.filter(first_response_at__isnull=False)
+    if connection.vendor == "postgresql":
+        rows = (
+            answered.values(group)
+            .annotate(m=Median(_response_time(), output_field=DurationField()))
+            .values_list(group, "m")
+            .order_by()
+        )
+        return {key: round(m.total_seconds()) for key, m in rows if m is not None}
+    seconds: dict[int, list[float]] = {}
+    took_rows = answered.annotate(took=_response_time()).values_list(group, "took")
+    for key, took in took_rows[:SQLITE_MEDIAN_LIMIT]:
+        seconds.setdefault(key, []).append(took.total_seconds())
+    return {key: round(statistics.median(values)) for key, values in seconds.items()}
+
+
+@without_jit
+def csr_scorecard(*, date_range: DateRange, now: datetime | None = None) -> CsrScorecard:
+    """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
+    first responses, median speed to lead and SLA met % (definitions above). Five
+    grouped queries whatever the number of CSRs or rows."""
+    from accounts.models import Role
+
+    now = now or timezone.now()
+    in_range = date_range.q()
+    calls = {
+        row.pop("accepted_by_id"): row
+        for row in Call.objects.filter(in_range, accepted_by__isnull=False)
+        .values("accepted_by_id")
+        .annotate(
+            calls_taken=Count("id"),
+            booked=Count("id", filter=Q(classification=Call.Classification.BOOKED)),
+            unbooked=Count("id", filter=Q(classification=Call.Classification.UNBOOKED)),
+        )
+        .order_by()
+    }
+    leads = counted_leads().filter(in_range)
+    assigned = {
+        row.pop("assignee_id"): row
+        for row in leads.filter(assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(
+            leads_assigned=Count("id"),
+            sla_met=Count("id", filter=sla_decided_q(now) & sla_met_q()),
+            sla_decided=Count("id", filter=sla_decided_q(now)),
+        )
+        .order_by()
+    }
+    responded = leads.filter(first_response_by__isnull=False)
+    first = dict(responded.values_list("first_response_by_id").annotate(n=Count("id")).order_by())
+    medians = _median_seconds_by(responded, "first_response_by_id")
+    ids = set(calls) | set(assigned) | set(first)
+    people = Employee.objects.filter(Q(pk__in=ids) | Q(role=Role.CSR, active=True)).order_by("name", "id")
+    rows = []
+    for person in people.only("id", "name"):
+        row = ScorecardRow(employee_id=person.pk, name=person.name)
+        for name, value in {**calls.get(person.pk, {}), **assigned.get(person.pk, {})}.items():
+            setattr(row, name, value)
+        row.first_responses = first.get(person.pk, 0)
+        row.median_speed_to_lead_seconds = medians.get(person.pk)
+        rows.append(row)
+    totals = ScorecardRow(employee_id=None, name="Total")
+    for row in rows:
+        totals.add(row)
+    return CsrScorecard(range=date_range, rows=rows, totals=totals)

@@ -50,6 +50,11 @@ REPORTS = [
         "Abandoned calls",
         "Calls nobody answered, who was called back, what was saved.",
     ),
+    (
+        "report_csr_scorecard",
+        "CSR scorecard",
+        "Per CSR: calls taken, booking rate, leads, first responses, speed to lead, SLA met.",
+    ),
 ]
 LEAD_TYPE_LABELS = dict(Lead.Type.choices)
 
@@ -215,6 +220,70 @@ def report_abandoned_calls(request: HttpRequest) -> HttpResponse:
         template="reports/abandoned_calls.html",
         build=build,
         csv=lambda r: exports.abandoned_csv(selectors.abandoned_calls_report(date_range=r)),
+    )
+
+
+def scorecard_links(row: selectors.ScorecardRow, date_range: DateRange) -> dict[str, str]:
+    """Each figure of a scorecard row → the calls or leads list whose row count it is."""
+    calls = {
+        "agent_id": row.employee_id,
+        "since": date_range.start.isoformat(),
+        "until": date_range.end.isoformat(),
+    }
+    leads = {
+        "status": "any",
+        "merged": "false",
+        "created_after": date_range.start.isoformat(),
+        "created_before": date_range.end.isoformat(),
+    }
+    assigned = {**leads, "assignee_id": row.employee_id}
+    answered = _link("follow_up", **leads, responded_by=row.employee_id)
+    return {
+        "calls_taken": _link("calls_list", **calls),
+        "lead_calls": _link("calls_list", **calls, classification="booked,unbooked"),
+        "booked": _link("calls_list", **calls, classification="booked"),
+        "unbooked": _link("calls_list", **calls, classification="unbooked"),
+        "leads_assigned": _link("follow_up", **assigned),
+        "first_responses": answered,
+        "median_speed_to_lead_seconds": answered,
+        "sla_met": _link("follow_up", **assigned, sla="met"),
+        "sla_breached": _link("follow_up", **assigned, sla="breached"),
+    }
+
+
+@login_required
+def report_csr_scorecard(request: HttpRequest) -> HttpResponse:
+    """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
+    first responses, median speed to lead, SLA met % (definitions in reports.selectors);
+    every figure links to the list it counts."""
+
+    def build(date_range: DateRange) -> dict[str, Any]:
+        report = selectors.csr_scorecard(date_range=date_range)
+        shown = [r for r in report.rows if r.calls_taken or r.leads_assigned or r.first_responses]
+        return {
+            "report": report,
+            "rows": [(row, scorecard_links(row, date_range)) for row in report.rows],
+            "chart": charts.paired_bars(
+                labels=[r.name for r in shown],
+                series={
+                    "Lead calls": [r.lead_calls for r in shown],
+                    "Booked": [r.booked for r in shown],
+                    "First responses": [r.first_responses for r in shown],
+                },
+                title="Lead calls, booked calls and first responses by CSR",
+                x_label="Count",
+                width=1240,
+            )
+            if shown
+            else "",
+        }
+
+    return _report_page(
+        request,
+        url_name="report_csr_scorecard",
+        template="reports/csr_scorecard.html",
+        build=build,
+        csv=lambda r: exports.scorecard_csv(selectors.csr_scorecard(date_range=r)),
     )
 
 

@@ -27,7 +27,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from accounts.actor import Actor
-from accounts.models import Integration, Provider
+from accounts.models import Employee, Integration, Provider
 from calls.models import Call
 from calls.services import call_event_record
 from core.errors import DomainError, forbidden, invalid
@@ -99,6 +99,21 @@ def _int(params: Mapping[str, Any], name: str) -> int | None:
     return value
 
 
+def ringing_numbers(integration: Integration) -> list[str]:
+    """The forward numbers a call rings: not the phone of an employee marked Away
+    (the Calls screen's switch), so an Away CSR's phone stays quiet. With every
+    number Away the caller holds and, unanswered, the call ends abandoned."""
+    numbers = list(integration.forward_numbers or [])
+    if not numbers:
+        return []
+    away = set(
+        Employee.objects.filter(phone__in=numbers, active=True, available=False).values_list(
+            "phone", flat=True
+        )
+    )
+    return [n for n in numbers if n not in away]
+
+
 def twilio_voice(*, integration: Integration, params: Mapping[str, Any], status_url: str) -> str:
     """A call comes in: record it ringing, answer TwiML that rings the forward numbers."""
     sid = _param(params, "CallSid", required=True)
@@ -110,7 +125,8 @@ def twilio_voice(*, integration: Integration, params: Mapping[str, Any], status_
         to_number=_phone(params, "To"),
     )
     response = VoiceResponse()
-    if not integration.forward_numbers:
+    numbers = ringing_numbers(integration)
+    if not numbers:
         response.say("Thank you for calling. Please hold while we connect you.")
         response.pause(length=DIAL_TIMEOUT_SECONDS)
         return str(response)
@@ -123,7 +139,7 @@ def twilio_voice(*, integration: Integration, params: Mapping[str, Any], status_
         recording_status_callback_method="POST",
         recording_status_callback_event="completed",
     )
-    for number in integration.forward_numbers:
+    for number in numbers:
         dial.number(number)
     response.append(dial)
     return str(response)

@@ -228,12 +228,12 @@ def test_it_says_a_person_reassigned_in_the_audit():
     lead.refresh_from_db()
     assert lead.assignee == b and lead.assigned_by == "person"
     entry = AuditEntry.objects.filter(entity="lead", entity_id=lead.pk, action="updated").get()
-    assert entry.changes["assignee"] == [a.pk, b.pk] and entry.changes["assigned_by"] == ["", "person"]
+    assert entry.changes["assignee"] == [a.pk, b.pk] and entry.changes["assigned_by"] == ["rule", "person"]
     assert leads_bulk_assign(actor=manager, leads=[lead], assignee=c) == 1
     lead.refresh_from_db()
     assert lead.assignee == c and lead.assigned_by == "person"
     bulk = AuditEntry.objects.filter(entity="lead", entity_id=lead.pk, action="assigned").get()
-    assert bulk.changes == {"assignee": c.pk, "assigned_by": "person"}
+    assert bulk.changes == {"assignee": [b.pk, c.pk], "assigned_by": ["person", "person"]}
 
 
 def test_it_pins_the_statements_a_rule_adds_to_capture(django_assert_max_num_queries):

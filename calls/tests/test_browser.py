@@ -46,6 +46,30 @@ def test_it_takes_a_call_from_its_bubble_to_a_lead_without_a_location(page, logi
     assert call.accepted_by == csr and call.closed_at is not None and call.lead == lead
 
 
+def test_it_switches_a_csr_away_from_the_keyboard_and_stops_the_bubbles(page, login):
+    csr = make_employee(Role.CSR, name="Casey Rivera")
+    ring(from_number="+15128675309")
+    login(csr.user.username)
+    page.goto("/calls/")
+    page.get_by_role("button", name="Answer call from (512) 867-5309").wait_for(timeout=15000)
+    switch = page.get_by_role("switch", name="Available")
+    assert switch.get_attribute("aria-checked") == "true"
+    switch.focus()
+    page.keyboard.press("Space")
+    page.get_by_text("calls don't ring for you").wait_for()
+    switch = page.get_by_role("switch", name="Available")
+    assert switch.get_attribute("aria-checked") == "false"
+    # Focus stays on the switch (htmx keeps it by id), so the next key flips it back.
+    assert page.evaluate("document.activeElement.id") == "availability-switch"
+    assert not page.get_by_role("button", name="Answer call from (512) 867-5309").is_visible()
+    csr.refresh_from_db()
+    assert csr.available is False
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Answer call from (512) 867-5309").wait_for(timeout=15000)
+    csr.refresh_from_db()
+    assert csr.available is True
+
+
 def test_it_keeps_keyboard_focus_on_a_bubble_across_polls(page, login):
     """The bubbles poll every 2 s: a focused bubble keeps its focus while nothing
     changes (no swap) and when another call arrives (the same id is focused again)."""

@@ -118,6 +118,7 @@ SCREENS: list[Screen] = [
     Screen("report_campaigns", Role.ADMIN, _p("/reports/campaigns/")),
     Screen("report_technician_leads", Role.ADMIN, _p("/reports/technician-leads/")),
     Screen("report_abandoned_calls", Role.ADMIN, _p("/reports/abandoned-calls/")),
+    Screen("report_csr_scorecard", Role.ADMIN, _p("/reports/csr-scorecard/")),
 ]
 
 # Named URLs that are not pages of their own: what a form posts to, the htmx
@@ -150,6 +151,7 @@ NOT_SCREENS = {
     "job_lead_hx": "the Create Lead flyout on job_detail (audited there, opened)",
     "call_recording": "audio file",
     "calls_incoming_hx": "fragment of calls_screen",
+    "calls_availability": "POST from calls_screen (the Available / Away switch)",
     "call_guide_hx": "fragment of call_detail",
     "call_accept": "POST",
     "call_close": "POST",

@@ -36,7 +36,7 @@ def test_every_list_states_its_page_size_and_cursor_format(document):
         assert params["cursor"]["schema"]["pattern"] == "^[A-Za-z0-9_-]*$", (method, path)
 
 
-@pytest.mark.parametrize("path", ["/campaigns", "/technician-leads", "/abandoned-calls"])
+@pytest.mark.parametrize("path", ["/campaigns", "/technician-leads", "/abandoned-calls", "/csr-scorecard"])
 def test_report_dates_are_required(document, path):
     params = _params(document["paths"][f"/api/v1/reports{path}"]["get"])
     assert params["from"]["required"] and params["to"]["required"]

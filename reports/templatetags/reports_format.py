@@ -30,5 +30,18 @@ def minutes(value: float | None) -> str:
 
 
 @register.filter
+def seconds(value: int | None) -> str:
+    """A duration in seconds as a person reads it: "45 s", "4 min 05 s", "2 h 10 min"."""
+    if value is None:
+        return "—"
+    total = int(value)
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60:02d} s"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+@register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)

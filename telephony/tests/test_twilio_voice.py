@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.test import Client, override_settings
 
+from accounts.models import Employee, Role
 from calls.models import Call
 from catalog.tests.factories import TrackingNumberFactory
+from conftest import make_employee
 from leads.models import Lead
 from telephony.tests.support import (
     TOKEN,
@@ -156,3 +158,15 @@ def test_bad_parameters_are_a_4xx_naming_the_field(twilio):
     unknown = twilio_post(client, twilio, "voice", voice_params("CA9"))
     assert unknown.status_code == 200
     assert Client().post("/api/v1/telephony/twilio/999999/voice", {}).status_code == 404
+
+
+def test_it_does_not_ring_the_phone_of_a_csr_who_is_away(twilio):
+    make_employee(Role.CSR, phone="+15125550111", available=False)
+    make_employee(Role.CSR, phone="+15125550112")
+    client = Client()
+    root = ET.fromstring(twilio_post(client, twilio, "voice", voice_params("CA" + "2" * 32)).content)
+    assert [n.text for n in root.find("Dial").findall("Number")] == ["+15125550112"]
+    # Both Away: nobody's phone rings, the caller holds (the call ends abandoned unless a bubble is taken).
+    Employee.objects.filter(phone="+15125550112").update(available=False)
+    root = ET.fromstring(twilio_post(client, twilio, "voice", voice_params("CA" + "3" * 32)).content)
+    assert root.find("Dial") is None and root.find("Pause") is not None

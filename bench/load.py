@@ -1,0 +1,303 @@
+"""Intake under load: Leadline served by its production server (gunicorn, the
+settings of deploy/gunicorn.conf.py, 2 workers) next to a bare one-INSERT
+Django view served the same way, with ``wrk`` alternating between them.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME python bench/load.py \\
+        [--duration 10] [--rounds 2] [--soak 600] [--port 8181]
+
+Creates and drops its own database (``test_NAME`` on that server) and starts
+and stops both servers on ``--port`` and ``--port``+1. For each intake row —
+``POST /api/v1/leads`` (CSR key), ``POST /api/v1/calls/events`` (a whole call:
+ringing, accepted, ended, in order on each connection) and ``POST
+/api/v1/bookings`` (an integration's key) — and each concurrency (2 and 16
+connections, one wrk thread each), it runs the bare view then the row for
+``--duration`` seconds, ``--rounds`` times (the order swapped each round, so
+a change in the machine's load weighs on both alike), and prints the median
+requests per second and p99 latency of each and their ratios. Then it runs a
+mixed load (a lead, a whole call, a booking per cycle on each of 16
+connections) for ``--soak`` seconds (default 600; shorten for a quick run) and
+prints the resident memory of each worker, with ``max_requests`` off so that
+growth shows instead of being recycled away.
+
+Needs ``wrk`` (Debian: ``apt-get install wrk``). Per-request logging is at
+WARNING (``LEADLINE_LOG_LEVEL``), the same for both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LEADLINE_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+TRACKING_NUMBER = "+15125550100"
+
+LUA_COMMON = r"""
+local counter = 0
+local tid = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  base = tonumber(args[1])
+  campaign = args[2]
+  agent = args[3]
+  key_csr = args[4]
+  key_int = args[5]
+end
+local function phone(i)
+  return string.format("+1512%03d%04d", 200 + math.floor(i / 10000) % 800, i % 10000)
+end
+local function post(path, key, body)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. key}, body)
+end
+local function n() return base + tid * 1000000 + counter end
+local function lead()
+  local i = n()
+  return post("/api/v1/leads", key_csr, string.format(
+    '{"type":"marketing","campaign_id":%s,"contact":{"name":"Caller %d","phone":"%s"}}',
+    campaign, i, phone(i)))
+end
+local events = {"ringing", "accepted", "ended"}
+local times = {"2026-03-02T15:00:00+00:00", "2026-03-02T15:00:05+00:00", "2026-03-02T15:02:05+00:00"}
+local function call_event(step, i)
+  local extra = ""
+  if step == 2 then extra = ',"agent_id":' .. agent end
+  return post("/api/v1/calls/events", key_int, string.format(
+    '{"provider_call_id":"load-%d","event":"%s","at":"%s","from_number":"%s","to_number":"%s"%s}',
+    i, events[step], times[step], phone(i), "+15125550100", extra))
+end
+local function booking()
+  local i = n()
+  return post("/api/v1/bookings", key_int, string.format(
+    '{"external_id":"load-%d","channel":"online","contact":{"name":"Booker %d","phone":"%s",' ..
+    '"email":"booker%d@example.com","city":"Austin"},"summary":"AC not cooling",' ..
+    '"requested_window":"morning","attribution":{"utm_source":"google","gclid":"g%d"}}',
+    i, i, phone(i), i, i))
+end
+local function bare()
+  return wrk.format("POST", "/bench/bare", {["Content-Type"] = "application/json"},
+    string.format('{"name":"Bare %d"}', n()))
+end
+"""
+
+LUA_REQUEST = {
+    "bare": "request = function() counter = counter + 1; return bare() end",
+    "leads": "request = function() counter = counter + 1; return lead() end",
+    "bookings": "request = function() counter = counter + 1; return booking() end",
+    # One connection per thread, so a call's three events arrive in order.
+    "calls": "request = function() counter = counter + 1; "
+    "return call_event(1 + (counter - 1) % 3, base + tid * 1000000 + math.floor((counter - 1) / 3)) end",
+    # A lead, a whole call and a booking per cycle of five requests.
+    "mixed": "request = function() counter = counter + 1; local k = (counter - 1) % 5; "
+    "if k == 0 then return lead() elseif k == 4 then return booking() else "
+    "return call_event(k, base + tid * 1000000 + counter) end end",
+}
+
+ROWS = [
+    ("leads", "POST /api/v1/leads"),
+    ("calls", "POST /calls/events (3 per call)"),
+    ("bookings", "POST /bookings"),
+]
+
+
+def seed() -> dict[str, str]:
+    from accounts.models import ApiKey, Employee, Integration, Role
+    from catalog.models import Campaign, TrackingNumber
+
+    csr = Employee.objects.create(name="Load CSR", role=Role.CSR)
+    _, csr_key = ApiKey.issue(employee=csr)
+    integration = Integration.objects.create(name="Load partner", slug="load-partner")
+    _, integration_key = ApiKey.issue(integration=integration)
+    campaign = Campaign.objects.create(name="Load campaign", category=Campaign.Category.PAID_SEARCH)
+    TrackingNumber.objects.create(number=TRACKING_NUMBER, campaign=campaign)
+    return {"campaign": str(campaign.pk), "agent": str(csr.pk), "csr": csr_key, "int": integration_key}
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Server:
+    def __init__(self, name: str, port: int, settings_module: str, env: dict[str, str]) -> None:
+        self.name, self.port = name, port
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn), "config.wsgi", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--pythonpath", str(BENCH), "--max-requests", "0",
+            ],
+            cwd=ROOT,
+            env={
+                **env,
+                "DJANGO_SETTINGS_MODULE": settings_module,
+                "LEADLINE_BIND": f"127.0.0.1:{port}",
+                "LEADLINE_WEB_WORKERS": "2",
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/none", timeout=2)
+            except urllib.error.HTTPError:
+                return  # any HTTP answer: it is up
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"{name} did not start on port {port}")
+
+    def workers(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "--ppid", str(self.process.pid), "-o", "pid="], capture_output=True, text=True
+        )
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(script: Path, port: int, connections: int, seconds: int, args: list[str]) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+            "-s", str(script), f"http://127.0.0.1:{port}", "--", *args,
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    assert p99, out
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {
+        "rps": rate,
+        "p99": float(p99.group(1)) * unit,
+        "non2xx": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="bare/Leadline pairs per row")
+    parser.add_argument("--concurrency", type=int, action="append", help="default: 2 and 16")
+    parser.add_argument("--soak", type=int, default=600, help="seconds of mixed load before reading RSS")
+    parser.add_argument("--port", type=int, default=8181, help="Leadline's port; the bare view's is +1")
+    args = parser.parse_args(argv)
+    if connection.vendor != "postgresql":
+        sys.exit("bench/load.py serves from PostgreSQL: set DATABASE_URL=postgres://…")
+    if not shutil.which("wrk"):
+        sys.exit("bench/load.py needs wrk (Debian: apt-get install wrk)")
+    concurrency = args.concurrency or [2, 16]
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    tmp = tempfile.TemporaryDirectory(prefix="leadline-load-")
+    servers: list[Server] = []
+    try:
+        keys = seed()
+        env = {**os.environ, "DATABASE_URL": database_url(), "LEADLINE_LOG_LEVEL": "WARNING"}
+        connection.close()
+        scripts = {}
+        for name, body in LUA_REQUEST.items():
+            scripts[name] = Path(tmp.name) / f"{name}.lua"
+            scripts[name].write_text(LUA_COMMON + body + "\n")
+        leadline = Server("leadline", args.port, "config.settings", env)
+        servers.append(leadline)
+        bare = Server("bare", args.port + 1, "load_settings", env)
+        servers.append(bare)
+        base = [0]
+
+        def run(script: str, port: int, c: int, seconds: int) -> dict[str, float]:
+            base[0] += 50_000_000
+            wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
+            result = wrk(scripts[script], port, c, seconds, wrk_args)
+            if result["non2xx"]:
+                raise SystemExit(f"{script} on port {port}: {int(result['non2xx'])} non-2xx answers")
+            return result
+
+        # Warm both servers (imports, connections, caches) before timing anything.
+        run("mixed", leadline.port, 2, 3)
+        run("bare", bare.port, 2, 3)
+        print(
+            f"Leadline under load: gunicorn (deploy/gunicorn.conf.py, 2 workers × "
+            f"{os.environ.get('LEADLINE_WEB_THREADS', '2')} threads), PostgreSQL, wrk on loopback; "
+            f"{args.rounds} × {args.duration} s per figure (median), load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "
+            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6}"
+        )
+        for c in concurrency:
+            for row, label in ROWS:
+                mine: list[dict[str, float]] = []
+                bar: list[dict[str, float]] = []
+                for r in range(args.rounds):
+                    pair = [("bare", bare.port, bar), (row, leadline.port, mine)]
+                    for script, port, into in pair if r % 2 == 0 else reversed(pair):
+                        into.append(run(script, port, c, args.duration))
+                rps = statistics.median(x["rps"] for x in mine)
+                bare_rps = statistics.median(x["rps"] for x in bar)
+                p99 = statistics.median(x["p99"] for x in mine)
+                bare_p99 = statistics.median(x["p99"] for x in bar)
+                print(
+                    f"{label:<34} {c:>3} {rps:>8.0f} {bare_rps:>8.0f} {rps / bare_rps:>6.2f} "
+                    f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f}",
+                    flush=True,
+                )
+        before = {pid: rss_mb(pid) for pid in leadline.workers()}
+        result = run("mixed", leadline.port, 16, args.soak)
+        after = {pid: rss_mb(pid) for pid in leadline.workers()}
+        print(
+            f"RSS per Leadline worker after {args.soak} s of mixed load at c=16 "
+            f"({result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms; max_requests off): "
+            + ", ".join(f"{after[p]:.0f} MB (was {before.get(p, 0):.0f})" for p in after)
+        )
+        print("bare workers: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in bare.workers()))
+    finally:
+        for server in servers:
+            server.stop()
+        tmp.cleanup()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -195,6 +195,7 @@ MAY: dict[tuple[str, str], May] = {
     ("GET", "/reports/campaigns"): MANAGER_UP,
     ("GET", "/reports/technician-leads"): MANAGER_UP,
     ("GET", "/reports/abandoned-calls"): MANAGER_UP,
+    ("GET", "/reports/csr-scorecard"): MANAGER_UP,
     # Notifications: every person their own (another's is not found).
     ("GET", "/notifications"): STAFF,
     ("POST", "/notifications/{notification_id}/read"): May(OK, OK, OK, OK, OK, NO, technician_others=HIDDEN),
@@ -503,7 +504,7 @@ BUILDERS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/integrations"): lambda w, c: (None, {"name": "Angi"}),
     ("PATCH", "/integrations/{integration_id}"): lambda w, c: (None, {"name": "Angi Leads"}),
 }
-for _report in ("campaigns", "technician-leads", "abandoned-calls"):
+for _report in ("campaigns", "technician-leads", "abandoned-calls", "csr-scorecard"):
     BUILDERS[("GET", f"/reports/{_report}")] = lambda w, c: (
         {"from": str(date.today() - timedelta(days=30)), "to": str(date.today())},
         None,

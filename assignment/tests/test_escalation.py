@@ -17,7 +17,7 @@ from assignment.apps import start_escalation_sweep
 from assignment.escalation import away_leads_reassign, sla_breaches_notify
 from assignment.tasks import ensure_sweep_scheduled, sla_sweep
 from assignment.tests.helpers import capture, csrs, policy, rule
-from catalog.tests.factories import CallReasonFactory
+from catalog.tests.factories import DismissReasonFactory
 from conftest import make_employee
 from core.models import AuditEntry
 from leads.models import Lead, LeadActivity
@@ -67,9 +67,7 @@ def test_it_never_tells_a_lead_answered_or_closed_in_time():
     policy(minutes=10)
     answered, dismissed, late = capture(), capture(), capture()
     record_first_response(lead=answered, by=csr)
-    lead_dismiss(
-        actor=Actor(employee=csr), lead=dismissed, reason=CallReasonFactory(is_lead=False), note="spam"
-    )
+    lead_dismiss(actor=Actor(employee=csr), lead=dismissed, reason=DismissReasonFactory(), note="spam")
     due = late.first_response_due_at
     assert due is not None
     assert sla_breaches_notify(now=due + timedelta(hours=1)) == 1

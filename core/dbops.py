@@ -43,6 +43,18 @@ def trigram_index(table: str, column: str, name: str) -> PostgresOnlySQL:
     )
 
 
+def btree_indexes(table: str, indexes: dict[str, str]) -> PostgresOnlySQL:
+    """B-tree indexes on PostgreSQL only, ``{name: "col, col DESC NULLS LAST, …"}``:
+    the sort orders of a list's keyset pagination at a million rows (SQLite, at
+    its scale, sorts without them)."""
+    return PostgresOnlySQL(
+        sql=[
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})" for name, columns in indexes.items()
+        ],
+        reverse_sql=[f"DROP INDEX IF EXISTS {name}" for name in indexes],
+    )
+
+
 TRIGRAM_EXTENSION = PostgresOnlySQL(
     sql="CREATE EXTENSION IF NOT EXISTS pg_trgm",
     # Other apps' indexes may use it; dropping the extension is an operator's decision.

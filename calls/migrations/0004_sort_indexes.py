@@ -4,27 +4,15 @@ SQLite, at its scale, sorts without them."""
 
 from django.db import migrations
 
+from core.dbops import btree_indexes
+
 INDEXES = {
     "call_duration_asc_sort": "duration_seconds, id",
     "call_duration_desc_sort": "duration_seconds DESC NULLS LAST, id DESC",
 }
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, columns in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON calls_call ({columns})")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("calls", "0003_call_last_callback_outcome")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [btree_indexes("calls_call", INDEXES)]

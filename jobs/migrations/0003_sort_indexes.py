@@ -4,6 +4,8 @@ SQLite, at its scale, sorts without them."""
 
 from django.db import migrations
 
+from core.dbops import btree_indexes
+
 INDEXES = {
     "job_start_asc_sort": "start, id",
     "job_start_desc_sort": "start DESC NULLS LAST, id DESC",
@@ -13,21 +15,7 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, columns in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON jobs_job ({columns})")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("jobs", "0002_invoiceline_kind")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [btree_indexes("jobs_job", INDEXES)]

@@ -248,7 +248,6 @@ def _check_origin_job_links(
     return errors
 
 
-@transaction.atomic
 def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
     """A lead just created has exactly these tags: answer ``lead.tags.all()`` from
     them rather than with a query (the API's answer reads them on every capture).
@@ -259,6 +258,7 @@ def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
     lead._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
 
 
+@transaction.atomic
 def lead_capture(
     *,
     actor: Actor,

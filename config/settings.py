@@ -314,5 +314,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # django-axes says "AXES: ..." four times per sign-in; lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # Django's default config gives the development server's access line its own
+        # handler; routed through ours, the quiet filter drops it (ours says it).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -130,6 +130,11 @@ class Relay:
 
     def cut(self) -> None:
         if self.listener is not None:
+            # Closing alone does not stop a socket another thread is blocked in
+            # accept() on: Linux keeps it listening until that accept returns, so
+            # new connections still got through. Shutting it down wakes accept().
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)
             self.listener.close()
             self.listener = None
         with self.lock:

@@ -131,3 +131,30 @@ def test_it_runs_the_load_benchmark_through_every_row() -> None:
         "RSS per Leadline worker",
     ):
         assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"
+
+
+@pytest.mark.postgres_only
+def test_it_runs_the_scaleout_benchmark_and_finds_every_write_once() -> None:
+    # Two app servers and two workers, one of each killed and restarted: every
+    # write answered 2xx stored once, every webhook received (scaleout.py exits 1 otherwise).
+    result = subprocess.run(
+        [
+            sys.executable, str(BENCH / "scaleout.py"),
+            "--seconds", "6", "--clients", "2", "--down", "1", "--stale", "15", "--port", "0",
+        ],
+        cwd=ROOT, env=own_database_url("scaleout"), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    for row in (
+        "requests:",
+        "sent again after no answer:",
+        "killed web-",
+        "killed scaleout-w1 at",
+        "leads:",
+        "calls:",
+        "bookings:",
+        "webhooks:",
+        "queue drained",
+        "violations: none",
+    ):
+        assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"

@@ -121,6 +121,14 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction)
+    # a connection's server session may change between transactions, so the
+    # server-side cursors QuerySet.iterator() opens outside a transaction (WITH
+    # HOLD, read in several round trips: the leads CSV export) could be looked
+    # for on another session. Everything else Leadline keeps on a connection
+    # lasts one transaction (README "What a bigger company does next").
+    if env_bool("LEADLINE_DB_TRANSACTION_POOLING", False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     SQLITE_PATH = os.environ.get("LEADLINE_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
     DATABASES = {

@@ -527,7 +527,9 @@ def check(results: Results, sink: Sink, kill: Kill, t0: float) -> tuple[list[str
 
     # Webhooks: one event per handled booking, every event received.
     events: dict[str, dict[str, Any]] = {}
-    for d in WebhookDelivery.objects.values("id", "event_id", "event", "status", "payload", "attempt"):
+    for d in WebhookDelivery.objects.values(
+        "id", "event_id", "event", "status", "payload", "attempt", "created_at"
+    ):
         e = events.setdefault(str(d["event_id"]), {"booking": d["payload"]["booking"]["id"], "rows": []})
         e["rows"].append(d)
     per_booking = Counter(e["booking"] for e in events.values())
@@ -567,6 +569,19 @@ def check(results: Results, sink: Sink, kill: Kill, t0: float) -> tuple[list[str
         f"({len(handed_back)} handed back from the killed worker), {len(missing)} missing; "
         f"{retries} retry rows; tasks {dict(task_status)}"
     )
+    first_seen: dict[str, float] = {}
+    for event_id, _, at in sink.deliveries:
+        first_seen.setdefault(event_id, at)
+    waits = sorted(
+        first_seen[e] - min(r["created_at"] for r in v["rows"]).timestamp()
+        for e, v in events.items()
+        if e in first_seen
+    )
+    if waits:
+        out.append(
+            f"  queued → received: median {waits[len(waits) // 2]:.2f} s, "
+            f"p95 {waits[min(len(waits) - 1, round(0.95 * (len(waits) - 1)))]:.2f} s, max {waits[-1]:.1f} s"
+        )
     if kill.worker_task:
         out.append(f"  the killed worker was running task {kill.worker_task} when killed")
 

@@ -189,6 +189,18 @@ def test_it_audits_every_settings_page(page):
     page.get_by_role("button", name="Issue API key").click()
     page.get_by_text("Copy it now").wait_for()
     found += violations(page, "API key issued")
+    # A form refused: the errors beside their fields.
+    page.goto(reverse("admin:catalog_campaign_add"))
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator(".errornote").wait_for()
+    found += violations(page, "Campaign add, refused")
+    # A bulk action's confirmation.
+    page.goto(reverse("admin:catalog_tag_changelist"))
+    page.locator("input.action-select").first.check()
+    page.locator("select[name=action]").select_option("delete_selected")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_text("Are you sure").wait_for()
+    found += violations(page, "Tags: delete selected, confirm")
     assert seen > 3 * len(admin.site._registry) // 2
     assert not found, f"{len(found)} serious or critical violations:\n" + "\n".join(found)
 

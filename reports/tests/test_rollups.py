@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from accounts.actor import Actor
 from accounts.models import Role
-from catalog.tests.factories import BusinessUnitFactory, CallReasonFactory, CampaignFactory
+from catalog.tests.factories import BusinessUnitFactory, CampaignFactory, DismissReasonFactory
 from conftest import make_employee
 from jobs.models import Invoice, Job
 from jobs.services import invoice_add_line
@@ -106,7 +106,7 @@ class World:
         self.units = [BusinessUnitFactory(), BusinessUnitFactory(), None]
         self.setters = [make_employee(Role.TECHNICIAN), make_employee(Role.TECHNICIAN)]
         self.csr = Actor(employee=make_employee(Role.CSR))
-        self.reason = CallReasonFactory(is_lead=False)
+        self.reason = DismissReasonFactory()
         self.calls: list[Any] = []
         self.leads: list[Lead] = []
         self.jobs: list[Job] = []

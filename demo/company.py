@@ -27,6 +27,14 @@ from django.utils import timezone
 
 from accounts.actor import Actor
 from accounts.models import Employee, Integration, Role
+from assignment.models import AssignmentRule, SlaPolicy
+from assignment.services import (
+    assignment_rule_create,
+    facts_of,
+    first_response_due,
+    sla_policy_create,
+    sla_policy_for,
+)
 from bookings.models import CampaignRule
 from catalog.models import BookingGuide, BusinessUnit, CallReason, Campaign, JobType, Tag
 from catalog.services import (
@@ -38,6 +46,7 @@ from core.choices import Priority
 from customers.models import ContactPoint, Customer, Location
 from jobs.models import Invoice, Job
 from jobs.services import invoice_add_line, invoice_set_status, job_book, job_set_status
+from leads.models import Lead
 from messaging.models import MessageTemplate
 from scheduling.models import ArrivalWindow, WindowPlace
 from scheduling.services import place_take
@@ -890,6 +899,69 @@ FORM_TEXT_BACK = (
 )
 
 
+# First-response targets (the most specific policy applies, then the tightest),
+# counted in business hours: an abandoned caller is called back fast, a web or
+# text lead within the half hour, anything else within two hours, and a
+# technician's lead the next business day.
+SLA_POLICIES = [
+    ("Abandoned calls: call back in 15 minutes", ["abandoned_call"], [], 15),
+    ("Online, text and email leads: 30 minutes", ["marketing"], ["online", "text", "email", "chat"], 30),
+    ("Technician leads: next business day", ["job_generated"], [], 600),
+    ("Every other lead: 2 hours", [], [], 120),
+]
+
+
+def _follow_up_clocks(employees: dict[str, Employee]) -> None:
+    """The office's SLA policies and assignment rules (once), so Follow Up shows
+    a clock per row and new leads get an owner. The demo's leads were captured
+    before the policies existed: the open ones without a clock get the due time
+    the policy gives from when they came in (past ones show late; the worker's
+    escalation sweep then tells their assignees and the managers, once)."""
+    if SlaPolicy.objects.exists() or AssignmentRule.objects.exists():
+        return
+    admin = Actor(employee=employees["admin"])
+    for name, lead_types, channels, minutes in SLA_POLICIES:
+        sla_policy_create(
+            actor=admin,
+            data={
+                "name": name,
+                "lead_types": lead_types,
+                "channels": channels,
+                "minutes": minutes,
+                "business_hours_only": True,
+            },
+        )
+    csrs = [employees[s.username].pk for s in EMPLOYEES if s.role == Role.CSR and s.active]
+    assignment_rule_create(
+        actor=admin,
+        data={
+            "name": "Abandoned calls: CSRs in turn (not when Away)",
+            "lead_types": ["abandoned_call"],
+            "strategy": AssignmentRule.Strategy.ROUND_ROBIN,
+            "employee_ids": csrs,
+            "available_only": True,
+        },
+    )
+    assignment_rule_create(
+        actor=admin,
+        data={
+            "name": "Web, text and email leads: the CSR with the fewest open",
+            "channels": ["online", "text", "email", "chat"],
+            "strategy": AssignmentRule.Strategy.LEAST_OPEN,
+            "employee_ids": csrs,
+        },
+    )
+    policies = list(SlaPolicy.objects.filter(active=True))
+    waiting = Lead.objects.filter(
+        status=Lead.Status.OPEN, first_response_at__isnull=True, first_response_due_at__isnull=True
+    ).select_related("location")
+    for lead in waiting.iterator(chunk_size=500):
+        policy = sla_policy_for(facts_of(lead), policies)
+        if policy is not None:
+            lead.first_response_due_at = first_response_due(lead.created_at, policy)
+            lead.save(update_fields=["first_response_due_at"])
+
+
 def _arrival_windows(ref: Reference, employees: dict[str, Employee], today: date) -> None:
     """Each business unit's arrival windows (once), then a place for every open job
     from today on that holds none yet (the jobs were booked before the windows
@@ -1119,4 +1191,5 @@ def load_demo(
         # Separate from the company, so a database loaded before the activity existed gets it too.
         activity = load_activity(ref=ref, employees=employees, clock=clock, days_back=days_back)
     _arrival_windows(ref, employees, today or timezone.localdate())
+    _follow_up_clocks(employees)
     return DemoResult(loaded=loaded or activity, logins=logins)

@@ -1,15 +1,9 @@
 """The worker's escalation tasks: each lead's breach check at its due time
-(enqueued at capture), and the sweep, a recurring task.
+(enqueued at capture), and the sweep, a recurring task (``core.recurring``:
+each run enqueues the next one ``LEADLINE_SLA_SWEEP_SECONDS`` later).
 
-django-tasks has no periodic tasks, so the sweep keeps itself going: each run
-enqueues the next one ``LEADLINE_SLA_SWEEP_SECONDS`` later (also when it
-failed), unless a sweep is already waiting — so two chains started by accident
-fold back into one, and there is never more than one sweep waiting.
-
-What starts the chain: ``migrate`` (``make run`` and ``make serve`` migrate before
-they start the worker; the post_migrate hook is in ``apps.py``), creating or
-changing an SLA policy, and ``manage.py sla_sweep``. A chain whose worker was
-killed mid-sweep (the row stays "running") is started again by any of those.
+What starts the chain: ``migrate`` (the post_migrate hook is in ``apps.py``),
+creating or changing an SLA policy, and ``manage.py sla_sweep``.
 ``LEADLINE_SLA_SWEEP_SECONDS=0`` switches the schedule off (the test settings do;
 ``manage.py sla_sweep`` still runs one sweep by hand).
 """
@@ -17,16 +11,14 @@ killed mid-sweep (the row stays "running") is started again by any of those.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
 from assignment.escalation import away_leads_reassign, sla_breaches_notify
 from assignment.services import sla_breach_notify
+from core import recurring
 
 log = logging.getLogger("leadline.escalation")
 
@@ -44,40 +36,23 @@ def sweep_now() -> dict[str, int]:
     return {"breaches_told": told, "reassigned": len(moved)}
 
 
-# Finished sweeps' result rows are kept this long (for a look in the admin), then
-# deleted by a later sweep: at one every 30 s they would otherwise pile up.
-KEEP_FINISHED = timedelta(hours=1)
-
-
 @task()
 def sla_sweep() -> dict[str, Any]:
     try:
         return sweep_now()
     finally:
         ensure_sweep_scheduled(delay=sweep_seconds())
-        DBTaskResult.objects.filter(
-            task_path=sla_sweep.module_path,
-            status=TaskResultStatus.SUCCESSFUL,
-            finished_at__lt=timezone.now() - KEEP_FINISHED,
-        ).delete()
+        recurring.prune_finished(sla_sweep)
 
 
 def sweep_waiting() -> bool:
-    return DBTaskResult.objects.filter(
-        task_path=sla_sweep.module_path, status=TaskResultStatus.READY
-    ).exists()
+    return recurring.waiting(sla_sweep)
 
 
 def ensure_sweep_scheduled(*, delay: int = 0) -> bool:
     """Enqueue a sweep ``delay`` seconds from now unless one is waiting; returns
     whether one was enqueued. Off when LEADLINE_SLA_SWEEP_SECONDS is 0."""
-    if sweep_seconds() <= 0 or sweep_waiting():
-        return False
-    task_def = (
-        sla_sweep.using(run_after=timezone.now() + timedelta(seconds=delay)) if delay > 0 else sla_sweep
-    )
-    task_def.enqueue()
-    return True
+    return recurring.ensure_scheduled(sla_sweep, every=sweep_seconds(), delay=delay)
 
 
 @task()

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from accounts.settings_admin import ReadOnlyAdmin, SettingsAdmin
 from bookings.models import CampaignRule, WebhookDelivery
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
-    """Every webhook attempt, read-only: what was sent, what came back, when it retries."""
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Every webhook attempt, read-only: what was sent, what came back, when it retries.
+    Admins see it (the role is the permission, as everywhere in Settings)."""
 
     list_display = (
         "created_at",
@@ -40,18 +41,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
         "delivered_at",
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
-        return False
-
 
 @admin.register(CampaignRule)
-class CampaignRuleAdmin(admin.ModelAdmin[CampaignRule]):
+class CampaignRuleAdmin(SettingsAdmin):
     """Which campaign a booking belongs to when it names none, from its UTM tags."""
 
     list_display = ("integration", "position", "utm_source", "utm_medium", "utm_campaign", "campaign")

@@ -39,7 +39,11 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     ),
     ("People", "people", ["accounts.Employee", "accounts.LoginLockout"]),
     ("Assignment and SLAs", "assignment", ["assignment.AssignmentRule", "assignment.SlaPolicy"]),
-    ("Integrations", "integrations", ["accounts.Integration", "accounts.ApiKey"]),
+    (
+        "Integrations",
+        "integrations",
+        ["accounts.Integration", "accounts.ApiKey", "bookings.CampaignRule", "bookings.WebhookDelivery"],
+    ),
     (
         "Texting",
         "texting",

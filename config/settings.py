@@ -281,6 +281,9 @@ LEADLINE_FORM_ABANDON_MINUTES = float(os.environ.get("LEADLINE_FORM_ABANDON_MINU
 LEADLINE_SLA_DUE_SOON_MINUTES = int(os.environ.get("LEADLINE_SLA_DUE_SOON_MINUTES", "15"))
 # The worker looks for breached SLAs (and Away CSRs' waiting leads) this often; 0: never.
 LEADLINE_SLA_SWEEP_SECONDS = int(os.environ.get("LEADLINE_SLA_SWEEP_SECONDS", "30"))
+# How often the worker folds the latest changes into the reports' daily rollups
+# (reports.tasks); 0 leaves it to the next report read.
+LEADLINE_ROLLUP_REFRESH_SECONDS = int(os.environ.get("LEADLINE_ROLLUP_REFRESH_SECONDS", "60"))
 # A lead unanswered with someone Away this long is offered back to its rule; 0: never.
 LEADLINE_AWAY_REASSIGN_MINUTES = int(os.environ.get("LEADLINE_AWAY_REASSIGN_MINUTES", "30"))
 

@@ -8,3 +8,4 @@ LEADLINE_TESTING = True
 LEADLINE_SMS_BACKEND = "locmem"
 # The escalation sweep is not scheduled by migrate or by policies (its tests switch it on).
 LEADLINE_SLA_SWEEP_SECONDS = 0
+LEADLINE_ROLLUP_REFRESH_SECONDS = 0

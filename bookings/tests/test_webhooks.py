@@ -146,3 +146,29 @@ def test_it_shows_attempts_read_only_in_settings(admin_client, db):
     r = admin_client.get(f"/settings/bookings/webhookdelivery/{delivery.pk}/change/")
     assert r.status_code == 200 and b"Save" not in r.content
     assert admin_client.get("/settings/bookings/webhookdelivery/add/").status_code == 403
+
+
+def test_the_admin_role_sees_deliveries_and_campaign_rules_in_settings_without_being_superuser(db):
+    from django.test import Client
+
+    from accounts.models import Role
+    from bookings.models import CampaignRule
+    from conftest import make_employee
+
+    booking = BookingFactory(integration__webhook_url="https://x.example/hook")
+    webhook_notify(integration=booking.integration, event="booking.accepted", payload={})
+    CampaignRule.objects.create(
+        integration=booking.integration, utm_source="google", campaign=booking.campaign
+    )
+    admin, manager = Client(), Client()
+    admin.force_login(make_employee(Role.ADMIN).user)
+    manager.force_login(make_employee(Role.MANAGER).user)
+    r = admin.get("/settings/bookings/webhookdelivery/")
+    assert r.status_code == 200 and b"booking.accepted" in r.content
+    assert admin.get("/settings/bookings/webhookdelivery/add/").status_code == 403  # still read-only
+    r = admin.get("/settings/bookings/campaignrule/")
+    assert r.status_code == 200 and b"google" in r.content
+    assert admin.get("/settings/bookings/campaignrule/add/").status_code == 200
+    r = admin.get("/settings/group/integrations/")
+    assert b"Webhook deliveries" in r.content and b"Campaign rules" in r.content
+    assert manager.get("/settings/bookings/webhookdelivery/").status_code in (302, 403)

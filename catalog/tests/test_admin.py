@@ -287,6 +287,21 @@ def test_it_edits_call_reasons_in_the_list(admin_client_):
     assert reason.is_lead is True
 
 
+def test_it_labels_each_input_in_a_table_with_its_column_and_row(admin_client_):
+    # Tabular inlines and list_editable render bare inputs under a column heading (axe: `label`).
+    CallReason.objects.create(name="Billing question", is_lead=False)
+    r = admin_client_.get("/settings/catalog/callreason/")
+    assert '<label class="visually-hidden" for="id_form-0-is_lead">Is lead (Billing question)</label>' in (
+        r.content.decode()
+    )
+    campaign = TrackingNumberFactory(number="+15125550100").campaign
+    r = admin_client_.get(f"/settings/catalog/campaign/{campaign.pk}/change/")
+    page = r.content.decode()
+    assert 'for="id_tracking_numbers-0-active">Active (+15125550100)</label>' in page
+    assert 'for="id_tracking_numbers-1-number">Number (new tracking number)</label>' in page
+    assert 'for="id_tracking_numbers-__prefix__-number">Number (new tracking number)</label>' in page
+
+
 def test_it_never_lets_settings_change_jobs_or_invoices(admin_client_):
     job = book_job()
     assert admin_client_.get(f"/settings/jobs/job/{job.pk}/change/").status_code == 200  # view only

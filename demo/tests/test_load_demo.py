@@ -303,17 +303,17 @@ def test_it_gives_every_business_unit_arrival_windows_and_the_coming_jobs_their_
     assert (ArrivalWindow.objects.count(), WindowPlace.objects.count()) == (windows, places)
 
 
-def test_it_gives_the_office_sla_policies_and_rules_and_its_open_leads_a_clock():
+def test_it_gives_the_office_sla_policies_and_rules_and_every_lead_a_clock():
     from assignment.models import AssignmentRule, SlaPolicy
     from assignment.services import facts_of, first_response_due, sla_policy_for
 
     load(customers=40, days=10, days_ahead=3)
     assert SlaPolicy.objects.count() == 4 and AssignmentRule.objects.count() == 2
-    waiting = Lead.objects.filter(status="open", first_response_at__isnull=True)
-    assert waiting.exists()
-    assert not waiting.filter(first_response_due_at__isnull=True).exists()
+    assert Lead.objects.filter(status="open", first_response_at__isnull=True).exists()
+    assert Lead.objects.filter(first_response_at__isnull=False).exists()
+    assert not Lead.objects.filter(first_response_due_at__isnull=True).exists()
     policies = list(SlaPolicy.objects.all())
-    for lead in waiting:
+    for lead in Lead.objects.all():
         due = first_response_due(lead.created_at, sla_policy_for(facts_of(lead), policies))
         assert lead.first_response_due_at == due
     # A second load changes neither the policies nor the clocks.

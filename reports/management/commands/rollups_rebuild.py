@@ -18,6 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from reports import rollups
+from reports.tasks import ensure_refresh_scheduled
 
 
 class Command(BaseCommand):
@@ -32,3 +33,4 @@ class Command(BaseCommand):
         echo = self.stdout.write if options["verbosity"] > 1 else None
         days = rollups.rebuild(restart=options["restart"], chunk_days=options["chunk_days"], echo=echo)
         self.stdout.write(f"rollups rebuilt: {days} days in {time.perf_counter() - started:.1f} s")
+        ensure_refresh_scheduled()  # from now on the worker keeps them current

@@ -245,7 +245,11 @@ class Lead(ContactInfo):
             models.Index(fields=["type", "status", "-created_at"]),
             models.Index(fields=["campaign", "created_at"]),
             models.Index(fields=["lead_setting_employee", "created_at"]),
-            models.Index(fields=["created_at"]),
+            # Reports and the dashboard count new leads per day and type: an
+            # index-only scan on PostgreSQL (SQLite has no INCLUDE and ignores it).
+            models.Index(
+                fields=["created_at"], include=["type", "merged_into", "id"], name="lead_created_covering"
+            ),
             # Matching a caller or sender to open leads.
             models.Index(fields=["phone", "status"]),
             models.Index(fields=["email", "status"]),
@@ -254,6 +258,12 @@ class Lead(ContactInfo):
                 fields=["status", "first_response_due_at", "id"],
                 condition=models.Q(first_response_at__isnull=True, first_response_due_at__isnull=False),
                 name="lead_awaiting_response",
+            ),
+            # The dashboard's abandoned-call leads awaiting a call back (open, never answered).
+            models.Index(
+                fields=["type"],
+                condition=models.Q(status="open", first_response_at__isnull=True),
+                name="lead_open_unanswered",
             ),
         ]
 

@@ -122,7 +122,9 @@ class Call(models.Model):
         indexes = [
             # The calls list's keyset order; the classification lets the dashboard's
             # counts per classification be an index-only scan on PostgreSQL.
-            models.Index(fields=["-created_at", "-id"], include=["classification"], name="call_created_covering"),
+            models.Index(
+                fields=["-created_at", "-id"], include=["classification"], name="call_created_covering"
+            ),
             models.Index(fields=["classification", "-created_at"]),
             models.Index(fields=["from_number", "-created_at"]),
             models.Index(fields=["campaign", "created_at"]),

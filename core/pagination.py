@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import F, Model, Q, QuerySet
 
 from core.errors import invalid
@@ -57,6 +60,25 @@ def clamp_limit(limit: int | None) -> int:
 
 def _nullable(qs: QuerySet[M], field: str) -> bool:
     return bool(getattr(qs.model._meta.get_field(field), "null", False))
+
+
+@contextmanager
+def joins_in_written_order() -> Iterator[None]:
+    """A transaction in which PostgreSQL joins the tables in the order the query names them.
+
+    A list page's query is its table outer-joined to the rows each line shows
+    (``select_related``), and the written order is the only sensible one; yet
+    PostgreSQL weighs every order of the eight tables of the Follow Up page
+    when planning it: 13 ms of planning for 4 ms of execution at a million
+    leads (EXPLAIN ANALYZE; ``join_collapse_limit = 1``: 0.7 ms, same plan).
+    ``SET LOCAL`` keeps the change to this transaction (to the outermost one
+    when this is nested in another).
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL join_collapse_limit = 1")
+        yield
 
 
 def keyset_page(

@@ -30,7 +30,7 @@ from core.choices import Priority
 from core.csvfile import csv_streaming_response
 from core.errors import DomainError
 from core.forms import add_domain_errors, safe_next, worded
-from core.pagination import keyset_page
+from core.pagination import joins_in_written_order, keyset_page
 from core.phones import format_phone, try_normalize_phone
 from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customers_search
@@ -140,13 +140,14 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     a = _actor(request)
     filters, problems = _filters(request)
     qs, order = queue_order(queue_rows(leads_filtered(_readable(a), filters)), filters)
-    try:
-        rows, next_cursor = keyset_page(
-            qs, order=order, cursor=request.GET.get("cursor"), limit=50, tag=filters.sort
-        )
-    except DomainError:
-        rows, next_cursor = keyset_page(qs, order=order, cursor=None, limit=50, tag=filters.sort)
-        problems.append("That page link has expired; showing the first page.")
+    with joins_in_written_order():
+        try:
+            rows, next_cursor = keyset_page(
+                qs, order=order, cursor=request.GET.get("cursor"), limit=50, tag=filters.sort
+            )
+        except DomainError:
+            rows, next_cursor = keyset_page(qs, order=order, cursor=None, limit=50, tag=filters.sort)
+            problems.append("That page link has expired; showing the first page.")
     query = {k: v for k, v in request.GET.items() if v != "" and k != "cursor"}
     context = {
         "nav": "follow_up",

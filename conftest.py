@@ -110,3 +110,23 @@ def integration_api() -> ApiClient:
 @pytest.fixture
 def anon_api() -> ApiClient:
     return ApiClient(None)
+
+
+def run_worker(worker_id: str = "test-worker") -> None:
+    """One pass of the task worker over every task due now (batch mode), in this
+    process: what ``manage.py db_worker`` does between its polls. A test that
+    runs it inside its own transaction must stop the package from closing that
+    connection between tasks (see reports/tests/test_refresh_task.py), or use
+    ``django_db(transaction=True)``."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()

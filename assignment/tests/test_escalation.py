@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.actor import Actor
@@ -18,7 +17,7 @@ from assignment.escalation import away_leads_reassign, sla_breaches_notify
 from assignment.tasks import ensure_sweep_scheduled, sla_sweep
 from assignment.tests.helpers import capture, csrs, policy, rule
 from catalog.tests.factories import DismissReasonFactory
-from conftest import make_employee
+from conftest import make_employee, run_worker
 from core.models import AuditEntry
 from leads.models import Lead, LeadActivity
 from leads.services import lead_dismiss, record_first_response
@@ -149,19 +148,6 @@ def test_it_leaves_leads_alone_before_the_setting_when_answered_or_when_nobody_i
     assert away_leads_reassign() == []  # switched off
     settings.LEADLINE_AWAY_REASSIGN_MINUTES = 30
     assert [m.lead_id for m in away_leads_reassign()] == [new_with_away.pk]
-
-
-def run_worker() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def sweeps(status: str = TaskResultStatus.READY) -> list[DBTaskResult]:

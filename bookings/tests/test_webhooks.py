@@ -9,7 +9,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 
 from accounts.actor import Actor
 from accounts.models import Role
@@ -17,7 +16,7 @@ from bookings.models import WebhookDelivery
 from bookings.services import booking_dismiss, webhook_notify
 from bookings.tests.factories import BookingFactory
 from catalog.tests.factories import DismissReasonFactory
-from conftest import make_employee
+from conftest import make_employee, run_worker
 
 SECRET = "whsec-test-secret"
 
@@ -61,16 +60,7 @@ def run_worker_until(done, seconds=15.0):
     """Run the database worker in batch passes until ``done()`` or the deadline."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        run_worker()
         if done():
             return
         time.sleep(0.1)

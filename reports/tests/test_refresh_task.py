@@ -11,7 +11,7 @@ from django_tasks_db.management.commands import db_worker as django_tasks_db_wor
 from django_tasks_db.models import DBTaskResult
 
 from catalog.tests.factories import CampaignFactory
-from ops.worker import HeartbeatWorker
+from conftest import run_worker
 from reports.apps import start_rollup_refresh
 from reports.models import CampaignDay, DirtyHour, RollupState
 from reports.tasks import ensure_refresh_scheduled, rollups_refresh
@@ -25,19 +25,6 @@ def _in_test_transaction(monkeypatch):
     # The package's worker closes "obsolete" connections between tasks; inside the
     # test's transaction that would close the test's own connection.
     monkeypatch.setattr(django_tasks_db_worker, "close_old_connections", lambda: None)
-
-
-def run_worker() -> None:
-    HeartbeatWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def refreshes(status: str = TaskResultStatus.READY) -> list[DBTaskResult]:

@@ -325,8 +325,12 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # django-axes says "AXES: ..." four times per sign-in; lockouts are WARNING.
         "axes": {"level": "WARNING"},
-        # Django's default config gives the development server's access line its own
-        # handler; routed through ours, the quiet filter drops it (ours says it).
+        # Django's default config gives "django" handlers of its own (a console one
+        # while DEBUG is on, so `make run` printed the reloader's lines and "Not
+        # Found: /x" a second time, unfiltered): none here, its records reach ours
+        # through the root. The development server's access line has its own handler
+        # in Django's config too; routed through ours, the quiet filter drops it.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

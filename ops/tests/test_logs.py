@@ -69,6 +69,19 @@ def test_it_writes_json_lines(console):
     assert "5125550187" not in line
 
 
+def test_django_s_own_loggers_have_no_console_of_their_own():
+    # Django's defaults give "django" a console handler (active while DEBUG is on, as
+    # under `make run`) and mail_admins: its lines came out twice, once unfiltered.
+    from django.utils.log import AdminEmailHandler, RequireDebugTrue
+
+    django_logger = logging.getLogger("django")
+    assert django_logger.propagate is True
+    for handler in django_logger.handlers:
+        assert not isinstance(handler, AdminEmailHandler)
+        assert not any(isinstance(f, RequireDebugTrue) for f in handler.filters)
+    assert logging.getLogger("django.server").propagate is False
+
+
 def test_it_logs_4xx_once_and_without_a_traceback(console):
     employee = make_employee(Role.CSR)
     _, raw = ApiKey.issue(employee=employee)

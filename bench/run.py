@@ -38,8 +38,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Employee, Role  # noqa: E402
-from calls.models import Call  # noqa: E402
-from customers.services import customers_matching  # noqa: E402
+from calls.services import caller_matches  # noqa: E402
 from leads.models import Lead  # noqa: E402
 
 
@@ -71,15 +70,12 @@ def follow_up_first_page() -> list[Lead]:
 
 
 def caller_lookup(max_customer: int) -> Callable[[], Any]:
-    """What the Calls screen shows when a number rings: matching customers, their
-    open leads and recent calls. Numbers drawn from the generator's customer phones."""
+    """What the Calls screen shows when a number rings (``calls.services.caller_matches``):
+    matching customers with their contacts and locations, open leads at the number
+    and those customers' recent jobs. Numbers drawn from the generator's customer phones."""
 
     def lookup() -> Any:
-        phone = "+1512" + str(2_000_000 + random.randint(1, max_customer))
-        customers = list(customers_matching(phone=phone).prefetch_related("contacts", "locations")[:5])
-        leads = list(Lead.objects.filter(phone=phone, status=Lead.Status.OPEN).order_by("-created_at")[:5])
-        calls = list(Call.objects.filter(from_number=phone).order_by("-created_at", "-id")[:10])
-        return customers, leads, calls
+        return caller_matches(phone="+1512" + str(2_000_000 + random.randint(1, max_customer)))
 
     return lookup
 

@@ -30,16 +30,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actor import SYSTEM
-from accounts.models import Employee, Role
-from assignment.services import facts_of, matching_rule, notify_assigned, pick_assignee
+from accounts.models import Employee
+from assignment.services import facts_of, matching_rule, notify_assigned, pick_assignee, sla_breach_notify
 from core.models import AuditEntry
 from leads.models import Lead, LeadActivity
 from leads.services import lead_add_activity
-from notifications.services import notify
 
 # One sweep handles at most this many of each; the rest wait for the next sweep
 # (a first run over a backlog must not hold the worker for minutes).
@@ -52,62 +50,20 @@ def away_reassign_after() -> timedelta | None:
     return timedelta(minutes=minutes) if minutes > 0 else None
 
 
-def breach_key(lead_id: int) -> str:
-    return f"sla_breached:{lead_id}"
-
-
-def _who(lead: Lead) -> str:
-    return (
-        lead.name
-        or (lead.customer.name if lead.customer_id and lead.customer else "")
-        or lead.phone
-        or (lead.email or f"lead {lead.pk}")
-    )
-
-
-def _late_by(due: datetime, now: datetime) -> str:
-    minutes = int((now - due).total_seconds() // 60)
-    return "just now" if minutes < 1 else f"{minutes} min ago"
-
-
 def sla_breaches_notify(*, now: datetime | None = None) -> int:
     """Tell the assignee and the managers about each newly breached lead, once.
     Returns how many leads were told about."""
     now = now or timezone.now()
-    breached = list(
-        Lead.objects.filter(
-            status=Lead.Status.OPEN,
-            first_response_at__isnull=True,
-            first_response_due_at__lt=now,
-            sla_breach_notified_at__isnull=True,
-        )
-        .select_related("customer", "assignee")
-        .order_by("first_response_due_at", "id")[:BATCH]
-    )
-    if not breached:
-        return 0
-    managers = list(Employee.objects.filter(role=Role.MANAGER, active=True).values_list("pk", flat=True))
-    told = 0
-    for lead in breached:
-        assert lead.first_response_due_at is not None
-        with transaction.atomic():
-            # Claim the lead first: a sweep running beside this one skips it.
-            claimed = Lead.objects.filter(
-                pk=lead.pk, sla_breach_notified_at__isnull=True, first_response_at__isnull=True
-            ).update(sla_breach_notified_at=now)
-            if not claimed:
-                continue
-            owner = f" ({lead.assignee.name}'s)" if lead.assignee else " (unassigned)"
-            due = _late_by(lead.first_response_due_at, now)
-            notify(
-                employees=[*managers, *([lead.assignee_id] if lead.assignee_id else [])],
-                kind="sla_breached",
-                text=f"First response late{owner}: {_who(lead)}, due {due}",
-                url=reverse("lead_detail", args=[lead.pk]),
-                key=breach_key(lead.pk),
-            )
-            told += 1
-    return told
+    breached = Lead.objects.filter(
+        status=Lead.Status.OPEN,
+        first_response_at__isnull=True,
+        first_response_due_at__lt=now,
+        sla_breach_notified_at__isnull=True,
+    ).order_by("first_response_due_at", "id")
+    ids = list(breached.values_list("pk", flat=True)[:BATCH])
+    # Each through the lead's own check: its claim makes a sweep beside this one,
+    # or the lead's own task, skip a lead already told.
+    return sum(sla_breach_notify(lead_id, now=now) for lead_id in ids)
 
 
 @dataclass(frozen=True)

@@ -206,32 +206,51 @@ def lead_captured(lead: Lead, context: CaptureContext) -> None:
         sla_breach_check.using(run_after=lead.first_response_due_at).enqueue(lead.pk)
 
 
+def breach_key(lead_id: int) -> str:
+    """The notification key that makes a breach notice once per lead and person."""
+    return f"sla_breached:{lead_id}"
+
+
+def _who(lead: Lead) -> str:
+    return (
+        lead.name
+        or (lead.customer.name if lead.customer else "")
+        or lead.phone
+        or lead.email
+        or f"lead {lead.pk}"
+    )
+
+
 def sla_breach_notify(lead_id: int, now: datetime | None = None) -> bool:
     """If the lead is still open and unanswered past its due time, tell its
     assignee and the managers, once: the conditional UPDATE is the claim, so two
-    workers (or a re-run task) cannot both tell. Returns whether it told."""
+    workers (a lead's own check and the sweep, or a re-run task) cannot both
+    tell. Returns whether it told. The one home of the breach notice: the
+    per-lead check and the escalation sweep both come here."""
     now = now or timezone.now()
-    claimed = Lead.objects.filter(
-        pk=lead_id,
-        status=Lead.Status.OPEN,
-        first_response_at__isnull=True,
-        first_response_due_at__lte=now,
-        sla_breach_notified_at__isnull=True,
-    ).update(sla_breach_notified_at=now)
-    if not claimed:
-        return False
-    lead = Lead.objects.get(pk=lead_id)
-    who = lead.name or lead.phone or lead.email or f"lead {lead.pk}"
-    due_at = lead.first_response_due_at
-    due = timezone.localtime(due_at).strftime("%H:%M") if due_at else ""
-    managers = Employee.objects.filter(role=Role.MANAGER, active=True).values_list("pk", flat=True)
-    notify(
-        employees=[*managers, *([lead.assignee_id] if lead.assignee_id else [])],
-        kind="sla_breached",
-        text=f"First response late: {who} (due {due})",
-        url=reverse("lead_detail", args=[lead.pk]),
-        key=f"sla_breached:{lead.pk}",
-    )
+    with transaction.atomic():
+        claimed = Lead.objects.filter(
+            pk=lead_id,
+            status=Lead.Status.OPEN,
+            first_response_at__isnull=True,
+            first_response_due_at__lte=now,
+            sla_breach_notified_at__isnull=True,
+        ).update(sla_breach_notified_at=now)
+        if not claimed:
+            return False
+        lead = Lead.objects.select_related("customer", "assignee").get(pk=lead_id)
+        assert lead.first_response_due_at is not None
+        minutes = int((now - lead.first_response_due_at).total_seconds() // 60)
+        late = "just now" if minutes < 1 else f"{minutes} min ago"
+        owner = f"{lead.assignee.name}'s" if lead.assignee else "unassigned"
+        managers = Employee.objects.filter(role=Role.MANAGER, active=True).values_list("pk", flat=True)
+        notify(
+            employees=[*managers, *([lead.assignee_id] if lead.assignee_id else [])],
+            kind="sla_breached",
+            text=f"First response late ({owner}): {_who(lead)}, due {late}",
+            url=reverse("lead_detail", args=[lead.pk]),
+            key=breach_key(lead.pk),
+        )
     return True
 
 

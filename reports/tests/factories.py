@@ -88,3 +88,13 @@ def log_call_back(lead: Lead, when: datetime) -> LeadActivity:
         return lead_follow_up(
             actor=Actor(employee=make_employee(Role.CSR)), lead=lead, outcome=LeadActivity.Outcome.NO_ANSWER
         )
+
+
+def linked_rows(client: Any, url: str) -> int:
+    """How many rows the list a report figure links to shows (one page, or it fails)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    context = response.context
+    rows = context["rows"] if "rows" in context else context["items"]
+    assert not (context.get("next_url") or context.get("next_cursor")), f"{url} has more than one page"
+    return len(rows)

@@ -453,7 +453,10 @@ def job_type_options_hx(request: HttpRequest) -> HttpResponse:
     job_types = JobType.objects.filter(active=True)
     if unit:
         job_types = job_types.filter(business_units=unit)
-    return render(request, "leads/_job_type_options.html", {"job_types": job_types})
+    # The job type already picked stays picked when the new unit offers it too
+    # (a CSR who picks it before the list refreshes does not lose it).
+    chosen = _int(request.GET.get("job_type"))
+    return render(request, "leads/_job_type_options.html", {"job_types": job_types, "chosen": chosen})
 
 
 # --- the lead page ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -290,3 +291,15 @@ def test_the_export_writes_formulas_as_text(csr):
     LeadFactory(name='=HYPERLINK("http://x")', city="@SUM(1)", summary="+cmd", campaign__name="-2+3")
     body = b"".join(csr.get("/leads/export.csv").streaming_content).decode()
     assert "'=HYPERLINK" in body and "'@SUM(1)" in body and "'+cmd" in body and "'-2+3" in body
+
+
+def test_it_keeps_the_picked_job_type_when_the_business_unit_changes_and_offers_it(csr):
+    hvac, plumbing = BusinessUnitFactory(name="HVAC"), BusinessUnitFactory(name="Plumbing")
+    repair = JobTypeFactory(name="AC repair", business_units=[hvac])
+    JobTypeFactory(name="Tune-up", business_units=[hvac])
+    url = reverse("lead_job_types_hx")
+    html = csr.get(url, {"business_unit": hvac.pk, "job_type": repair.pk}).content.decode()
+    assert f'<option value="{repair.pk}" selected>AC repair</option>' in html
+    assert html.count("selected") == 1
+    html = csr.get(url, {"business_unit": plumbing.pk, "job_type": repair.pk}).content.decode()
+    assert "AC repair" not in html and "selected" not in html

@@ -29,7 +29,14 @@ def test_it_books_a_converted_lead_into_the_window_the_csr_picks_by_keyboard(pag
     lead = LeadFactory(name="Dana Lee", customer=location.customer, location=location)
     login(csr.user.username)
     page.goto(f"/leads/{lead.pk}/convert/")
-    with page.expect_response(lambda r: "/scheduling/slots/" in r.url and "business_unit=" in r.url):
+    # Picking the unit refreshes both the windows and the job types: wait for both,
+    # or a job type picked now is replaced by the list arriving after it.
+    with (
+        page.expect_response(lambda r: "/job-types/hx/" in r.url),
+        page.expect_response(
+            lambda r: "/scheduling/slots/" in r.url and re.search(r"business_unit=\d", r.url)
+        ),
+    ):
         page.get_by_label("Business unit").select_option(label="HVAC Service")
     group = page.get_by_role("group", name="Next arrival windows, HVAC Service")
     group.wait_for()
@@ -70,7 +77,9 @@ def test_it_fills_the_flyouts_date_and_time_from_a_window(page, login):
     page.get_by_role("link", name="Lead", exact=True).click()
     flyout = page.get_by_role("dialog", name="Create lead")
     flyout.wait_for()
-    with page.expect_response(lambda r: "/scheduling/slots/" in r.url and "business_unit=" in r.url):
+    with page.expect_response(
+        lambda r: "/scheduling/slots/" in r.url and re.search(r"business_unit=\d", r.url)
+    ):
         flyout.get_by_label("Business unit").select_option(label="HVAC Install")
     flyout.get_by_role("radio", name=re.compile(rf"{day:%a %b} {day.day}, 10 AM")).check()
     assert flyout.get_by_label("Start date").input_value() == day.isoformat()

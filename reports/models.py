@@ -74,6 +74,32 @@ class AbandonedHour(models.Model):
         return f"{self.day} {self.hour:02d}h"
 
 
+class ScorecardDay(models.Model):
+    """The CSR scorecard's summable figures per local day and employee: calls taken,
+    booked and unbooked (by ``accepted_by``), leads assigned (by current assignee),
+    first responses (by ``first_response_by``), and of the assigned leads those whose
+    SLA is *settled* — decided whatever the time, answered or closed — and of those
+    the ones met. Leads still running (open, unanswered) become breached when their
+    due time passes with no row change, and the median is not a sum: both are read
+    live (``reports.selectors.csr_scorecard``)."""
+
+    day = models.DateField()
+    employee_id = models.BigIntegerField()
+    calls_taken = models.IntegerField(default=0)
+    booked = models.IntegerField(default=0)
+    unbooked = models.IntegerField(default=0)
+    leads_assigned = models.IntegerField(default=0)
+    first_responses = models.IntegerField(default=0)
+    sla_met = models.IntegerField(default=0)
+    sla_settled = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} employee {self.employee_id}"
+
+
 class DirtyHour(models.Model):
     """A UTC hour (``YYYY-MM-DD HH``) in which a counted row was created and has
     changed since the rollups last read it. Written only by the triggers; the

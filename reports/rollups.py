@@ -35,9 +35,18 @@ from calls.models import Call
 from jobs.models import Job
 from leads.models import Lead
 from reports import selectors
-from reports.models import AbandonedDay, AbandonedHour, CampaignDay, DirtyHour, RollupState, SetterDay
+from reports.models import (
+    AbandonedDay,
+    AbandonedHour,
+    CampaignDay,
+    DirtyHour,
+    RollupState,
+    ScorecardDay,
+    SetterDay,
+)
 from reports.selectors import DateRange
 
+ROLLUPS = (CampaignDay, SetterDay, AbandonedDay, AbandonedHour, ScorecardDay)
 REBUILD_CHUNK_DAYS = 31
 DELETE_CHUNK = 500
 
@@ -73,7 +82,7 @@ def write_range(date_range: DateRange) -> None:
     """Replace the rollup rows of every day in the range with the raw figures.
     Call inside a transaction holding the state row's lock."""
     days = {"day__gte": date_range.start, "day__lte": date_range.end}
-    for model in (CampaignDay, SetterDay, AbandonedDay, AbandonedHour):
+    for model in ROLLUPS:
         model.objects.filter(**days).delete()
     CampaignDay.objects.bulk_create(
         CampaignDay(day=day, campaign_id=campaign, **figures)
@@ -89,6 +98,10 @@ def write_range(date_range: DateRange) -> None:
     AbandonedHour.objects.bulk_create(
         AbandonedHour(day=day, hour=hour, abandoned=n)
         for (day, hour), n in selectors.abandoned_hour_facts(date_range=date_range).items()
+    )
+    ScorecardDay.objects.bulk_create(
+        ScorecardDay(day=day, employee_id=employee, sla_settled=figures.pop("sla_decided"), **figures)
+        for (day, employee), figures in selectors.scorecard_facts(date_range=date_range, by_day=True).items()
     )
 
 
@@ -139,13 +152,13 @@ def rebuild(*, restart: bool = False, chunk_days: int = REBUILD_CHUNK_DAYS, echo
             span = data_span()
             state.built = False
             if span is None:
-                for model in (CampaignDay, SetterDay, AbandonedDay, AbandonedHour):
+                for model in ROLLUPS:
                     model.objects.all().delete()
                 state.built, state.rebuild_next, state.rebuild_until = True, None, None
                 state.save()
                 return 0
             # Rows outside the span (data deleted since) must go too.
-            for model in (CampaignDay, SetterDay, AbandonedDay, AbandonedHour):
+            for model in ROLLUPS:
                 model.objects.exclude(day__gte=span.start, day__lte=span.end).delete()
             state.rebuild_next, state.rebuild_until = span.start, span.end
             state.save()
@@ -219,3 +232,16 @@ def abandoned_figures(date_range: DateRange) -> tuple[dict[date, dict[str, int]]
     ):
         heatmap[day.isoweekday() - 1][hour] += n
     return per_day, heatmap
+
+
+def scorecard_figures(date_range: DateRange) -> dict[int, dict[str, int]]:
+    """Per employee, the scorecard's summable figures over the range; ``sla_decided`` holds
+    the settled leads only (the caller adds the overdue ones, read live)."""
+    sums = {f: Sum("sla_settled" if f == "sla_decided" else f) for f in selectors.SCORECARD_FIGURES}
+    return {
+        row.pop("employee_id"): row
+        for row in ScorecardDay.objects.filter(**_days(date_range))
+        .values("employee_id")
+        .annotate(**sums)
+        .order_by()
+    }

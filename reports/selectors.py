@@ -65,7 +65,7 @@ import statistics
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -894,6 +894,7 @@ class CsrScorecard:
     rows: list[ScorecardRow]
     # Sums and the rates over the sums; no median (it is not a sum of medians).
     totals: ScorecardRow
+    as_of: datetime | None = None
 
 
 def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
@@ -915,52 +916,138 @@ def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
     return {key: round(statistics.median(values)) for key, values in seconds.items()}
 
 
-@without_jit
-def csr_scorecard(*, date_range: DateRange, now: datetime | None = None) -> CsrScorecard:
-    """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
-    first responses, median speed to lead and SLA met % (definitions above). Five
-    grouped queries whatever the number of CSRs or rows."""
-    from accounts.models import Role
+SCORECARD_FIGURES = (
+    "calls_taken", "booked", "unbooked", "leads_assigned", "first_responses", "sla_met", "sla_decided",
+)  # fmt: skip
 
-    now = now or timezone.now()
+# Before any due time: what ``sla_decided_q`` holds at this moment is decided at every moment.
+_DAWN = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def sla_settled_q() -> Q:
+    """Leads whose SLA is decided whatever the time (answered, or closed): ``sla_decided_q``
+    at the dawn of time. Their met / breached changes only with their row, so rollups keep them."""
+    return sla_decided_q(_DAWN)
+
+
+def sla_overdue_q(now: datetime) -> Q:
+    """The rest of ``sla_decided_q(now)``: open, never answered, past the due time (breached,
+    never met) — decided by the clock alone, with no row change, so read live, from the leads
+    the partial index ``lead_awaiting_response`` holds (unanswered, with a due time)."""
+    return Q(status=Lead.Status.OPEN, first_response_at__isnull=True, first_response_due_at__lt=now)
+
+
+def scorecard_facts(*, date_range: DateRange, by_day: bool = False, now: datetime | None = None) -> Facts:
+    """The scorecard's summable figures per employee (and per local day for the rollups) from
+    the raw rows: the one definition the report and its rollup use. ``sla_decided`` counts the
+    leads decided at ``now``; without ``now`` (the rollups), the leads decided whatever the
+    time (``sla_settled_q``), to which a report adds the overdue ones (``sla_overdue_q``) live."""
     in_range = date_range.q()
-    calls = {
-        row.pop("accepted_by_id"): row
-        for row in Call.objects.filter(in_range, accepted_by__isnull=False)
-        .values("accepted_by_id")
+    decided = sla_settled_q() if now is None else sla_decided_q(now)
+    facts: Facts = {}
+
+    def cell(row: dict[str, Any], key: str) -> dict[str, Any]:
+        return facts.setdefault((row.pop("day", None), row.pop(key)), dict.fromkeys(SCORECARD_FIGURES, 0))
+
+    for row in (
+        _by(Call.objects.filter(in_range, accepted_by__isnull=False), by_day, "accepted_by_id")
         .annotate(
             calls_taken=Count("id"),
             booked=Count("id", filter=Q(classification=Call.Classification.BOOKED)),
             unbooked=Count("id", filter=Q(classification=Call.Classification.UNBOOKED)),
         )
         .order_by()
-    }
+    ):
+        cell(row, "accepted_by_id").update(row)
     leads = counted_leads().filter(in_range)
-    assigned = {
-        row.pop("assignee_id"): row
-        for row in leads.filter(assignee__isnull=False)
-        .values("assignee_id")
+    for row in (
+        _by(leads.filter(assignee__isnull=False), by_day, "assignee_id")
         .annotate(
             leads_assigned=Count("id"),
-            sla_met=Count("id", filter=sla_decided_q(now) & sla_met_q()),
-            sla_decided=Count("id", filter=sla_decided_q(now)),
+            sla_met=Count("id", filter=decided & sla_met_q()),
+            sla_decided=Count("id", filter=decided),
         )
         .order_by()
-    }
-    responded = leads.filter(first_response_by__isnull=False)
-    first = dict(responded.values_list("first_response_by_id").annotate(n=Count("id")).order_by())
-    medians = _median_seconds_by(responded, "first_response_by_id")
-    ids = set(calls) | set(assigned) | set(first)
-    people = Employee.objects.filter(Q(pk__in=ids) | Q(role=Role.CSR, active=True)).order_by("name", "id")
+    ):
+        cell(row, "assignee_id").update(row)
+    for row in (
+        _by(leads.filter(first_response_by__isnull=False), by_day, "first_response_by_id")
+        .annotate(first_responses=Count("id"))
+        .order_by()
+    ):
+        cell(row, "first_response_by_id").update(row)
+    return facts
+
+
+def scorecard_overdue(*, date_range: DateRange, now: datetime) -> dict[int, int]:
+    """Per assignee, the leads of the range whose SLA the clock alone has decided by ``now``."""
+    return dict(
+        counted_leads()
+        .filter(date_range.q(), sla_overdue_q(now), assignee__isnull=False)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def scorecard_medians(*, date_range: DateRange) -> dict[int, int]:
+    """Median seconds to first response per responder, live: a median is no sum of days."""
+    return _median_seconds_by(
+        counted_leads().filter(date_range.q(), first_response_by__isnull=False), "first_response_by_id"
+    )
+
+
+def scorecard_report_from(
+    date_range: DateRange, figures: dict[int, dict[str, int]], medians: dict[int, int]
+) -> CsrScorecard:
+    """Fold per-employee figures (raw, or summed rollups plus the live part) into the report."""
+    from accounts.models import Role
+
+    people = Employee.objects.filter(Q(pk__in=set(figures)) | Q(role=Role.CSR, active=True)).order_by(
+        "name", "id"
+    )
     rows = []
     for person in people.only("id", "name"):
         row = ScorecardRow(employee_id=person.pk, name=person.name)
-        for name, value in {**calls.get(person.pk, {}), **assigned.get(person.pk, {})}.items():
+        for name, value in figures.get(person.pk, {}).items():
             setattr(row, name, value)
-        row.first_responses = first.get(person.pk, 0)
         row.median_speed_to_lead_seconds = medians.get(person.pk)
         rows.append(row)
     totals = ScorecardRow(employee_id=None, name="Total")
     for row in rows:
         totals.add(row)
     return CsrScorecard(range=date_range, rows=rows, totals=totals)
+
+
+@without_jit
+def _csr_scorecard_raw(date_range: DateRange, now: datetime) -> CsrScorecard:
+    facts = scorecard_facts(date_range=date_range, now=now)
+    figures = {employee: f for (_, employee), f in facts.items()}
+    return scorecard_report_from(date_range, figures, scorecard_medians(date_range=date_range))
+
+
+@without_jit
+def _csr_scorecard_rollups(date_range: DateRange, now: datetime, as_of: datetime) -> CsrScorecard:
+    from reports import rollups
+
+    figures = rollups.scorecard_figures(date_range)
+    for employee, n in scorecard_overdue(date_range=date_range, now=now).items():
+        figures.setdefault(employee, dict.fromkeys(SCORECARD_FIGURES, 0))["sla_decided"] += n
+    report = scorecard_report_from(date_range, figures, scorecard_medians(date_range=date_range))
+    report.as_of = as_of
+    return report
+
+
+def csr_scorecard(*, date_range: DateRange, now: datetime | None = None, raw: bool = False) -> CsrScorecard:
+    """Per CSR: calls taken, lead calls, booked, booking rate, unbooked, leads assigned,
+    first responses, median speed to lead and SLA met % at ``now`` (definitions above).
+    From the daily rollups once built — plus, live, the leads the clock alone has made
+    breached and the medians — else (or ``raw=True``) from the raw rows. A fixed number
+    of grouped queries whatever the number of CSRs or rows."""
+    from reports import rollups
+
+    now = now or timezone.now()
+    as_of = None if raw else rollups.refresh()
+    if as_of is None:
+        return _csr_scorecard_raw(date_range, now)
+    return _csr_scorecard_rollups(date_range, now, as_of)

@@ -11,9 +11,14 @@ What each table marks (``R`` is the new row, and the old one on UPDATE/DELETE):
 
 * a lead: its own hour; its call's hour (the abandoned-calls report reads the
   lead's status and first response); its converted job's hour (that job is
-  "booked without a lead" until a lead points at it).
-* a call: its own hour; when it was accepted or booked, the hours of the
-  earlier abandoned calls from the same number ("called back", "recovered").
+  "booked without a lead" until a lead points at it). The CSR scorecard reads
+  its assignee, who answered it, and its SLA clock (due time, first response,
+  when it was closed). A lead closed unanswered with neither a dismissal nor a
+  conversion time is judged by ``updated_at`` (``leads.models.sla_met_q``), so
+  for such a lead alone a change of ``updated_at`` marks too (``WATCHED_WHEN``).
+* a call: its own hour (the scorecard reads who accepted it); when it was
+  accepted or booked, the hours of the earlier abandoned calls from the same
+  number ("called back", "recovered").
 * a job: its own hour.
 * an invoice: its job's hour (campaign revenue) and the hours of the leads
   converted into that job (technician revenue).
@@ -26,14 +31,25 @@ WATCHED = {
     "leads_lead": [
         "created_at", "type", "campaign_id", "merged_into_id", "lead_setting_employee_id",
         "business_unit_id", "status", "converted_job_id", "call_id", "first_response_at",
+        "assignee_id", "first_response_by_id", "first_response_due_at", "dismissed_at", "converted_at",
     ],
     "calls_call": [
         "created_at", "campaign_id", "classification", "duration_seconds", "callback_attempts",
-        "accepted_at", "from_number",
+        "accepted_at", "from_number", "accepted_by_id",
     ],
     "jobs_job": ["created_at", "campaign_id", "recall_for_id", "warranty_for_id"],
     "jobs_invoice": ["total", "status", "job_id"],
 }  # fmt: skip
+
+# Columns a report reads only while the new row R meets a condition: an UPDATE
+# that changes one of them marks when it does.
+WATCHED_WHEN = {
+    "leads_lead": {
+        # sla_met_q's time of closing falls back to updated_at for these.
+        "updated_at": "R.first_response_due_at IS NOT NULL AND R.first_response_at IS NULL "
+        "AND R.status <> 'open' AND R.dismissed_at IS NULL AND R.converted_at IS NULL",
+    },
+}
 
 # SELECTs of the created_at values to mark, for the row R.
 MARKS = {
@@ -74,7 +90,13 @@ def postgresql_sql() -> tuple[str, str]:
         fn = f"reports_mark_{table}"
         new = ";\n    ".join(_insert(s, "NEW", hour) for s in selects)
         old = ";\n    ".join(_insert(s, "OLD", hour) for s in selects)
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED[table])
+        changed = " OR ".join(
+            [f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED[table]]
+            + [
+                f"(OLD.{c} IS DISTINCT FROM NEW.{c} AND {when.replace('R.', 'NEW.')})"
+                for c, when in WATCHED_WHEN.get(table, {}).items()
+            ]
+        )
         forward.append(
             f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -107,5 +129,13 @@ def sqlite_sql() -> tuple[list[str], list[str]]:
             on = f"UPDATE OF {', '.join(WATCHED[table])}" if event == "UPDATE" else event
             body = " ".join(f"{_insert(s, row, hour)};" for row in rows for s in selects)
             forward.append(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {on} ON {table} BEGIN {body} END")
+            backward.append(f"DROP TRIGGER IF EXISTS {name}")
+        for column, when in WATCHED_WHEN.get(table, {}).items():
+            name = f"reports_mark_{table}_update_{column}"
+            body = " ".join(f"{_insert(s, row, hour)};" for row in ("OLD", "NEW") for s in selects)
+            forward.append(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER UPDATE OF {column} ON {table} "
+                f"WHEN {when.replace('R.', 'NEW.')} BEGIN {body} END"
+            )
             backward.append(f"DROP TRIGGER IF EXISTS {name}")
     return forward, backward

@@ -135,6 +135,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--days", type=int, default=90, help="the reports' range, ending today")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="time only the rows whose name contains TEXT (case-insensitive; repeatable)",
+    )
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("bench/run.py times PostgreSQL: set DATABASE_URL=postgres://…")
@@ -160,6 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     today = timezone.localdate()
     span = {"from": (today - timedelta(days=args.days - 1)).isoformat(), "to": today.isoformat()}
+    year = {"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()}
     client = manager_client()
     print(f"{leads:,} leads, {calls:,} calls, {customers:,} customers; {args.runs} runs each, ms")
     print(f"{'':<42} {'median':>9} {'p95':>9} {'queries':>8}")
@@ -180,6 +187,18 @@ def main(argv: list[str] | None = None) -> None:
             if has_rollups()
             else []
         ),
+        (f"CSR scorecard, {args.days} days (page)", page(client, "/reports/csr-scorecard/", span)),
+        *(
+            [("CSR scorecard, 365 days (page)", page(client, "/reports/csr-scorecard/", year))]
+            if args.days != 365
+            else []
+        ),
+        *(
+            [(f"CSR scorecard, {args.days} days, today changed (page)",
+              with_today_changed(page(client, "/reports/csr-scorecard/", span)))]
+            if has_rollups()
+            else []
+        ),
         ("Follow Up first page (50 open leads)", follow_up_first_page),
         ("caller-number lookup", caller_lookup(max(customers, 1))),
         # Search: a three-letter fragment typed into the box. "gar" is in about one
@@ -193,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         ("Follow Up search 'qzx' (page)", page(client, "/leads/", {"q": "qzx"})),
     ]  # fmt: skip
     for name, work in checks:
+        if args.only and not any(text.lower() in name.lower() for text in args.only):
+            continue
         measure(name, work, args.runs)
 
 

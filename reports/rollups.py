@@ -19,6 +19,30 @@ Correctness first (a rollup that can drift is worse than a slow report):
   the raw rows, a month per transaction, recording how far it got, so an
   interrupted rebuild resumes; running it again gives the same rows. Until
   the first build completes, reports read the raw rows.
+
+**The CSR scorecard** (``ScorecardDay``, per local day and employee) keeps only
+what is a sum of per-lead or per-call facts that change with a row alone:
+calls taken / booked / unbooked by ``accepted_by``, leads by current assignee,
+first responses by ``first_response_by``, and, of the assigned leads, those whose
+SLA is *settled* — answered or closed, so decided whatever the time
+(``selectors.sla_settled_q``) — and of those the ones met. Two parts are not
+such sums, and are read live, exactly, at the report's ``now``:
+
+* **SLA breached by the clock.** An open, unanswered lead becomes breached
+  when its due time passes, with no row change for a trigger to see. The
+  report adds, per assignee, the leads of its range that are open, unanswered
+  and past due at ``now`` (``selectors.sla_overdue_q``; decided at ``now`` =
+  settled + overdue, and an overdue lead is never met), one grouped count over
+  the unanswered leads with a due time (the partial index
+  ``lead_awaiting_response``).
+* **Median speed to lead.** A median is no sum of daily medians: it is the
+  raw report's own grouped ``percentile_cont`` over the range's answered
+  leads (``selectors.scorecard_medians``).
+
+What the scorecard reads of a lead — assignee, first responder, due time,
+first response, status, dismissal and conversion times, and ``updated_at``
+while it is the time of closing — and a call's agent are watched by the
+triggers (migration 0004).
 """
 
 from __future__ import annotations
@@ -28,7 +52,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Sum
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from calls.models import Call
@@ -133,14 +157,18 @@ def refresh() -> datetime | None:
 
 
 def data_span() -> DateRange | None:
-    """The local days that hold any counted row, or None when there are none."""
-    firsts = [m.objects.aggregate(first=Min("created_at"))["first"] for m in (Lead, Call, Job)]
-    known = [f for f in firsts if f is not None]
+    """The local days from the first to the last counted row, or None when there are none.
+    A day after the last row has no figures, so a rebuild stops there (a row written since
+    is marked by the triggers and folded in by the next refresh)."""
+    bounds = [m.objects.aggregate(first=Min("created_at"), last=Max("created_at")) for m in (Lead, Call, Job)]
+    known = [b for b in bounds if b["first"] is not None]
     if not known:
         return None
     tz = selectors.local_tz()
-    start = min(known).astimezone(tz).date()
-    return DateRange(start, max(timezone.localdate(), start))
+    return DateRange(
+        min(b["first"] for b in known).astimezone(tz).date(),
+        max(b["last"] for b in known).astimezone(tz).date(),
+    )
 
 
 def rebuild(*, restart: bool = False, chunk_days: int = REBUILD_CHUNK_DAYS, echo: Any = None) -> int:

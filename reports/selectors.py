@@ -50,7 +50,9 @@ Definitions (decided here, once; the views, API, CSV and tests use them):
   of the CSR's assigned leads (as above) whose SLA is decided (met or
   breached, ``leads.models.sla_decided_q``), the share met
   (``sla_met_q``: answered by the due time, or closed unanswered before it).
-  Every figure is the row count of a filtered calls or leads list.
+  Every figure is the row count of a filtered calls or leads list. Read from
+  the daily rollups (``reports.rollups``), except the leads the clock alone has
+  made breached at ``now`` and the medians, which are read live.
 * **Speed to lead**: median minutes from a lead's creation to its
   ``first_response_at`` (first follow-up or booking), over the leads created
   in the window that have one. PostgreSQL computes it with

@@ -7,13 +7,18 @@ reassignments, late call events (an earlier abandoned call called back or
 recovered by a later call), call-backs, first responses, voided and grown
 invoices, rows moved to another day — interleaved with report reads and
 rebuilds, through the ORM's several write paths (``save``, ``update``) as well
-as the services, since the triggers must see every one.
+as the services, since the triggers must see every one. For the CSR scorecard
+it also hands calls and leads to other CSRs, answers leads before or after
+their SLA due time, moves and clears due times, closes leads without a close
+time and touches them, reopens them; and it compares the scorecard at several
+``now``: before every due time, between them and after all of them, since an
+open lead's SLA becomes breached by the clock alone.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +39,15 @@ from jobs.services import invoice_add_line
 from leads.models import Lead
 from leads.services import lead_dismiss, lead_merge
 from reports import rollups, selectors
-from reports.models import AbandonedDay, AbandonedHour, CampaignDay, DirtyHour, RollupState, SetterDay
+from reports.models import (
+    AbandonedDay,
+    AbandonedHour,
+    CampaignDay,
+    DirtyHour,
+    RollupState,
+    ScorecardDay,
+    SetterDay,
+)
 from reports.selectors import DateRange
 from reports.tests.factories import at, make_call, make_job, make_lead
 
@@ -52,7 +65,22 @@ def day(i: int) -> date:
 # --------------------------------------------------------------------------- comparing
 
 
-def snapshot(date_range: DateRange, *, raw: bool) -> dict[str, Any]:
+def scorecard(date_range: DateRange, *, raw: bool, now: datetime) -> Any:
+    report = selectors.csr_scorecard(date_range=date_range, raw=raw, now=now)
+    assert (report.as_of is None) == raw  # the rollups were read unless raw
+    return [
+        {**r.as_dict(), "sla_met": r.sla_met, "sla_decided": r.sla_decided}
+        for r in [*report.rows, report.totals]
+    ]
+
+
+def nows() -> list[datetime]:
+    """Before every lead and due time, between them (due times fall up to 10 h after a
+    lead's creation), and after all of them."""
+    return [at(FIRST, 0), at(day(1), 14), at(day(3), 3, 30), at(day(DAYS) + timedelta(days=1), 0)]
+
+
+def snapshot(date_range: DateRange, *, raw: bool, now: datetime | None = None) -> dict[str, Any]:
     """Every figure of every report over the range, as plain data."""
     campaign = selectors.campaign_report(date_range=date_range, raw=raw)
     tech = selectors.technician_leads_report(date_range=date_range, raw=raw)
@@ -67,6 +95,7 @@ def snapshot(date_range: DateRange, *, raw: bool) -> dict[str, Any]:
         ),
         "abandoned": (abandoned.totals, abandoned.by_day, abandoned.heatmap),
         "per_day": selectors.leads_per_day(date_range=date_range, raw=raw),
+        "scorecard": scorecard(date_range, raw=raw, now=now or nows()[1]),
     }
 
 
@@ -85,6 +114,11 @@ def assert_rollups_match_raw() -> None:
         from_rollups = snapshot(date_range, raw=False)
         assert selectors.campaign_report(date_range=date_range).as_of is not None  # rollups were read
         assert from_rollups == snapshot(date_range, raw=True), date_range
+        for now in nows():
+            assert scorecard(date_range, raw=False, now=now) == scorecard(date_range, raw=True, now=now), (
+                date_range,
+                now,
+            )
 
 
 def rollup_rows() -> dict[str, list[tuple[Any, ...]]]:
@@ -93,7 +127,7 @@ def rollup_rows() -> dict[str, list[tuple[Any, ...]]]:
             tuple(str(v) for v in row)
             for row in m.objects.values_list(*[f.attname for f in m._meta.fields if f.attname != "id"])
         )
-        for m in (CampaignDay, SetterDay, AbandonedDay, AbandonedHour)
+        for m in (CampaignDay, SetterDay, AbandonedDay, AbandonedHour, ScorecardDay)
     }
 
 
@@ -106,6 +140,8 @@ class World:
         self.units = [BusinessUnitFactory(), BusinessUnitFactory(), None]
         self.setters = [make_employee(Role.TECHNICIAN), make_employee(Role.TECHNICIAN)]
         self.csr = Actor(employee=make_employee(Role.CSR))
+        # Who takes calls, is assigned leads and answers them (None: nobody).
+        self.agents = [self.csr.employee, make_employee(Role.CSR), make_employee(Role.OFFICE), None]
         self.reason = DismissReasonFactory()
         self.calls: list[Any] = []
         self.leads: list[Lead] = []
@@ -120,14 +156,19 @@ class World:
 
 idx = st.integers(min_value=0, max_value=50)
 when = st.tuples(st.integers(0, DAYS - 1), st.integers(0, 23))
+# Minutes after a lead's creation: its SLA due time, its first response, a touch.
+minutes = st.integers(0, 600)
 
 OPS = st.one_of(
     st.tuples(
         st.just("call"), when, idx,
         st.sampled_from(["booked", "unbooked", "abandoned", "not_lead", "excused"]),
-        st.integers(0, 200), idx,
+        st.integers(0, 200), idx, idx,
     ),
-    st.tuples(st.just("lead"), when, st.sampled_from(list(Lead.Type)), idx, idx, idx, idx),
+    st.tuples(
+        st.just("lead"), when, st.sampled_from(list(Lead.Type)), idx, idx, idx, idx, idx,
+        st.none() | minutes,
+    ),
     st.tuples(st.just("job"), when, idx, st.integers(0, 900), st.booleans()),
     st.tuples(st.just("convert"), idx, idx),
     st.tuples(st.just("dismiss"), idx),
@@ -136,7 +177,13 @@ OPS = st.one_of(
     st.tuples(st.just("late_call"), when, idx, st.sampled_from(["accepted", "booked"])),
     st.tuples(st.just("accept"), idx),
     st.tuples(st.just("call_back"), idx),
-    st.tuples(st.just("respond"), idx),
+    st.tuples(st.just("respond"), idx, idx, st.none() | minutes),
+    st.tuples(st.just("assign"), idx, idx),
+    st.tuples(st.just("agent"), idx, idx),
+    st.tuples(st.just("due"), idx, st.none() | minutes),
+    st.tuples(st.just("close_bare"), idx),
+    st.tuples(st.just("touch"), idx, minutes),
+    st.tuples(st.just("reopen"), idx),
     st.tuples(st.just("void"), idx),
     st.tuples(st.just("line"), idx, st.integers(1, 500)),
     st.tuples(st.just("move"), st.sampled_from(["call", "lead", "job"]), idx, when),
@@ -148,7 +195,7 @@ OPS = st.one_of(
 def apply(w: World, op: tuple[Any, ...]) -> None:
     kind = op[0]
     if kind == "call":
-        (d, h), number, classification, duration, campaign = op[1:]
+        (d, h), number, classification, duration, campaign, agent = op[1:]
         w.calls.append(
             make_call(
                 at(day(d), h),
@@ -156,11 +203,16 @@ def apply(w: World, op: tuple[Any, ...]) -> None:
                 duration=duration,
                 from_number=w.pick(NUMBERS, number),
                 campaign=w.pick(w.campaigns, campaign),
+                accepted_by=None if classification == "abandoned" else w.pick(w.agents, agent),
             )
         )
     elif kind == "lead":
-        (d, h), type_, campaign, setter, unit, call = op[1:]
-        fields: dict[str, Any] = {"type": type_, "campaign": w.pick(w.campaigns, campaign) or w.campaigns[0]}
+        (d, h), type_, campaign, setter, unit, call, assignee, due = op[1:]
+        fields: dict[str, Any] = {
+            "type": type_,
+            "campaign": w.pick(w.campaigns, campaign) or w.campaigns[0],
+            "assignee": w.pick(w.agents, assignee),
+        }
         abandoned = [c for c in w.calls if c.classification == "abandoned"]
         if type_ == Lead.Type.ABANDONED_CALL and not abandoned:
             fields["type"] = Lead.Type.MARKETING
@@ -170,7 +222,12 @@ def apply(w: World, op: tuple[Any, ...]) -> None:
             fields["lead_setting_employee"] = w.pick(w.setters, setter)
             fields["business_unit"] = w.pick(w.units, unit)
             fields["origin_job"] = w.jobs[0]
-        w.leads.append(make_lead(at(day(d), h), **fields))
+        created = at(day(d), h)
+        w.leads.append(make_lead(created, **fields))
+        if due is not None:
+            Lead.objects.filter(pk=w.leads[-1].pk).update(
+                first_response_due_at=created + timedelta(minutes=due)
+            )
     elif kind == "job":
         (d, h), campaign, amount, recall = op[1:]
         extra: dict[str, Any] = {"recall_for": w.jobs[0]} if recall else {}
@@ -232,10 +289,46 @@ def apply(w: World, op: tuple[Any, ...]) -> None:
         if call:
             type(call).objects.filter(pk=call.pk).update(callback_attempts=F("callback_attempts") + 1)
     elif kind == "respond":
+        lead, by, after = w.pick(w.leads, op[1]), w.pick(w.agents, op[2]), op[3]
+        if lead:
+            created = Lead.objects.get(pk=lead.pk).created_at
+            Lead.objects.filter(pk=lead.pk, first_response_at__isnull=True).update(
+                first_response_at=timezone.now() if after is None else created + timedelta(minutes=after),
+                first_response_by=by,
+            )
+    elif kind == "assign":
         lead = w.pick(w.leads, op[1])
         if lead:
-            Lead.objects.filter(pk=lead.pk, first_response_at__isnull=True).update(
-                first_response_at=timezone.now()
+            Lead.objects.filter(pk=lead.pk).update(assignee=w.pick(w.agents, op[2]))
+    elif kind == "agent":
+        call = w.pick(w.calls, op[1])
+        if call and call.classification != "abandoned":
+            type(call).objects.filter(pk=call.pk).update(accepted_by=w.pick(w.agents, op[2]))
+    elif kind == "due":
+        lead, after = w.pick(w.leads, op[1]), op[2]
+        if lead:
+            created = Lead.objects.get(pk=lead.pk).created_at
+            Lead.objects.filter(pk=lead.pk).update(
+                first_response_due_at=None if after is None else created + timedelta(minutes=after)
+            )
+    elif kind == "close_bare":
+        # Closed with no dismissal or conversion time (an import, a fix by hand): the SLA
+        # judges it by updated_at (leads.models.sla_met_q).
+        lead = w.pick(w.leads, op[1])
+        if lead:
+            Lead.objects.filter(pk=lead.pk, status=Lead.Status.OPEN).update(
+                status=Lead.Status.DISMISSED, dismiss_reason=w.reason, dismissed_at=None
+            )
+    elif kind == "touch":
+        lead = w.pick(w.leads, op[1])
+        if lead:
+            created = Lead.objects.get(pk=lead.pk).created_at
+            Lead.objects.filter(pk=lead.pk).update(updated_at=created + timedelta(minutes=op[2]))
+    elif kind == "reopen":
+        lead = w.pick(w.leads, op[1])
+        if lead:
+            Lead.objects.filter(pk=lead.pk, status=Lead.Status.DISMISSED, merged_into__isnull=True).update(
+                status=Lead.Status.OPEN, dismiss_reason=None, dismissed_at=None
             )
     elif kind == "void":
         job = w.pick(w.jobs, op[1])
@@ -348,3 +441,54 @@ def test_it_says_when_the_figures_were_brought_up_to_date(client):
     RollupState.objects.filter(pk=1).update(built=False)  # not built: the raw rows, no time shown
     page = client.get("/reports/campaigns/", {"from": FIRST.isoformat(), "to": day(1).isoformat()})
     assert "Figures as of " not in page.content.decode()
+
+
+def test_it_counts_an_open_lead_breached_once_its_due_time_passes_with_no_row_change():
+    RollupState.objects.update_or_create(pk=1, defaults={"built": True})
+    csr = make_employee(Role.CSR)
+    created = at(day(1), 9)
+    running = make_lead(created, assignee=csr, campaign=CampaignFactory())
+    Lead.objects.filter(pk=running.pk).update(first_response_due_at=created + timedelta(minutes=30))
+    the_day = DateRange(day(1), day(1))
+    selectors.csr_scorecard(date_range=the_day)  # folds the lead in
+    assert not DirtyHour.objects.exists()
+
+    def sla(now: datetime) -> tuple[int, int]:
+        report = selectors.csr_scorecard(date_range=the_day, now=now)
+        (row,) = [r for r in report.rows if r.employee_id == csr.pk]
+        assert report.as_of is not None and not DirtyHour.objects.exists()  # rollups, nothing changed
+        raw = selectors.csr_scorecard(date_range=the_day, now=now, raw=True)
+        (raw_row,) = [r for r in raw.rows if r.employee_id == csr.pk]
+        assert (raw_row.sla_met, raw_row.sla_decided) == (row.sla_met, row.sla_decided)
+        return row.sla_met, row.sla_decided
+
+    assert sla(created + timedelta(minutes=29)) == (0, 0)  # still running
+    assert sla(created + timedelta(minutes=31)) == (0, 1)  # breached by the clock alone
+    # Answered after all: decided by the row now, breached still; answered in time it is met.
+    Lead.objects.filter(pk=running.pk).update(
+        first_response_at=created + timedelta(minutes=20), first_response_by=csr
+    )
+    assert sla(created + timedelta(minutes=29)) == (1, 1)
+    assert sla(created + timedelta(minutes=31)) == (1, 1)
+
+
+def test_it_marks_a_lead_closed_without_a_close_time_when_only_its_updated_at_changes():
+    RollupState.objects.update_or_create(pk=1, defaults={"built": True})
+    created = at(day(2), 9)
+    lead = make_lead(created, assignee=make_employee(Role.CSR), campaign=CampaignFactory())
+    Lead.objects.filter(pk=lead.pk).update(
+        first_response_due_at=created + timedelta(minutes=30),
+        status=Lead.Status.DISMISSED,
+        dismiss_reason=DismissReasonFactory(),
+    )
+    rollups.refresh()
+    Lead.objects.filter(pk=lead.pk).update(updated_at=created + timedelta(minutes=10))
+    assert DirtyHour.objects.exists()  # met now: closed (updated_at) before its due time
+    rollups.refresh()
+    # With a dismissal time, updated_at no longer counts and marks nothing.
+    Lead.objects.filter(pk=lead.pk).update(dismissed_at=created + timedelta(minutes=40))
+    rollups.refresh()
+    Lead.objects.filter(pk=lead.pk).update(updated_at=created + timedelta(minutes=50))
+    assert not DirtyHour.objects.exists()
+    the_day = DateRange(day(2), day(2))
+    assert scorecard(the_day, raw=False, now=created) == scorecard(the_day, raw=True, now=created)

@@ -919,7 +919,8 @@ def _median_seconds_by(leads: QuerySet[Lead], group: str) -> dict[int, int]:
 
 
 SCORECARD_FIGURES = (
-    "calls_taken", "booked", "unbooked", "leads_assigned", "first_responses", "sla_met", "sla_decided",
+    "calls_taken", "booked", "unbooked", "leads_assigned", "first_responses", "timed_responses", "sla_met",
+    "sla_decided",
 )  # fmt: skip
 
 # Before any due time: what ``sla_decided_q`` holds at this moment is decided at every moment.
@@ -974,7 +975,11 @@ def scorecard_facts(*, date_range: DateRange, by_day: bool = False, now: datetim
         cell(row, "assignee_id").update(row)
     for row in (
         _by(leads.filter(first_response_by__isnull=False), by_day, "first_response_by_id")
-        .annotate(first_responses=Count("id"))
+        .annotate(
+            first_responses=Count("id"),
+            # The leads the median is taken over (``_median_seconds_by``).
+            timed_responses=Count("id", filter=Q(first_response_at__isnull=False)),
+        )
         .order_by()
     ):
         cell(row, "first_response_by_id").update(row)
@@ -992,11 +997,39 @@ def scorecard_overdue(*, date_range: DateRange, now: datetime) -> dict[int, int]
     )
 
 
-def scorecard_medians(*, date_range: DateRange) -> dict[int, int]:
-    """Median seconds to first response per responder, live: a median is no sum of days."""
-    return _median_seconds_by(
-        counted_leads().filter(date_range.q(), first_response_by__isnull=False), "first_response_by_id"
-    )
+def scorecard_medians(*, date_range: DateRange, counts: dict[int, int] | None = None) -> dict[int, int]:
+    """Median seconds to first response per responder, live: a median is no sum of days.
+
+    Given how many timed responses each responder has in the range (``counts``, from the
+    rollups, read in the same snapshot), PostgreSQL reads only the middle one or two of
+    each responder's times, walking the index ``lead_response_time`` in time order, and
+    takes ``percentile_cont(0.5)`` of those: the same interpolation, between the same two
+    values, as over all of them — so the same result as ``_median_seconds_by``, which
+    sorts every answered lead of the range (and serves SQLite and the raw report)."""
+    answered = counted_leads().filter(date_range.q(), first_response_by__isnull=False)
+    if connection.vendor != "postgresql" or counts is None:
+        return _median_seconds_by(answered, "first_response_by_id")
+    ids = [employee for employee, n in counts.items() if n > 0]
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m.took)
+            FROM unnest(%s::bigint[], %s::bigint[]) AS e(id, n)
+            CROSS JOIN LATERAL (
+                SELECT l.first_response_at - l.created_at AS took
+                FROM leads_lead l
+                WHERE l.first_response_by_id = e.id AND l.first_response_at IS NOT NULL
+                  AND l.merged_into_id IS NULL AND l.created_at >= %s AND l.created_at < %s
+                ORDER BY l.first_response_at - l.created_at
+                OFFSET (e.n - 1) / 2 LIMIT 2 - e.n %% 2
+            ) m
+            GROUP BY e.id
+            """,
+            [ids, [counts[i] for i in ids], date_range.since, date_range.until],
+        )
+        return {employee: round(took.total_seconds()) for employee, took in cursor.fetchall()}
 
 
 def scorecard_report_from(
@@ -1012,7 +1045,8 @@ def scorecard_report_from(
     for person in people.only("id", "name"):
         row = ScorecardRow(employee_id=person.pk, name=person.name)
         for name, value in figures.get(person.pk, {}).items():
-            setattr(row, name, value)
+            if hasattr(row, name):  # timed_responses only counts the median's leads
+                setattr(row, name, value)
         row.median_speed_to_lead_seconds = medians.get(person.pk)
         rows.append(row)
     totals = ScorecardRow(employee_id=None, name="Total")
@@ -1028,14 +1062,37 @@ def _csr_scorecard_raw(date_range: DateRange, now: datetime) -> CsrScorecard:
     return scorecard_report_from(date_range, figures, scorecard_medians(date_range=date_range))
 
 
-@without_jit
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """A read-only transaction whose statements all see one snapshot (PostgreSQL's
+    REPEATABLE READ; a read-only one never fails to serialise), JIT off as ``without_jit``.
+    Inside a transaction already (tests), that one is used as it is."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with atomic_without_jit():
+            yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def _csr_scorecard_rollups(date_range: DateRange, now: datetime, as_of: datetime) -> CsrScorecard:
     from reports import rollups
+    from reports.models import DirtyHour
 
-    figures = rollups.scorecard_figures(date_range)
-    for employee, n in scorecard_overdue(date_range=date_range, now=now).items():
-        figures.setdefault(employee, dict.fromkeys(SCORECARD_FIGURES, 0))["sla_decided"] += n
-    report = scorecard_report_from(date_range, figures, scorecard_medians(date_range=date_range))
+    with _one_snapshot():
+        figures = rollups.scorecard_figures(date_range)
+        # The rollups match the raw rows of this snapshot when it holds no change they have not
+        # folded in (the triggers mark in the writer's transaction, a refresh folds in and
+        # unmarks in one): then the rollups' counts place the medians. Else (a change landed
+        # since the refresh) the medians are taken over every answered lead.
+        current = not DirtyHour.objects.exists()
+        counts = {employee: f["timed_responses"] for employee, f in figures.items()} if current else None
+        for employee, n in scorecard_overdue(date_range=date_range, now=now).items():
+            figures.setdefault(employee, dict.fromkeys(SCORECARD_FIGURES, 0))["sla_decided"] += n
+        medians = scorecard_medians(date_range=date_range, counts=counts)
+        report = scorecard_report_from(date_range, figures, medians)
     report.as_of = as_of
     return report
 

@@ -16,6 +16,6 @@ def require_rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0004_scorecard_triggers")]
+    dependencies = [("reports", "0005_scorecardday_timed_responses")]
 
     operations = [migrations.RunPython(require_rebuild, migrations.RunPython.noop)]

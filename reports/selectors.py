@@ -992,7 +992,8 @@ def scorecard_overdue(*, date_range: DateRange, now: datetime) -> dict[int, int]
         counted_leads()
         .filter(date_range.q(), sla_overdue_q(now), assignee__isnull=False)
         .values_list("assignee_id")
-        .annotate(n=Count("id"))
+        # count(*), not of ids: the index lead_sla_running holds every other column read.
+        .annotate(n=Count("*"))
         .order_by()
     )
 

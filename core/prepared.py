@@ -93,6 +93,8 @@ class Prepared(Generic[M]):
         queryset = self._build(**stand_ins)
         if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
             raise ValueError("a prepared query cannot prefetch_related")
+        if queryset._known_related_objects:  # type: ignore[attr-defined]
+            raise ValueError("a prepared query starts from a model's manager, not a related manager")
         if queryset._iterable_class is not ModelIterable:
             raise ValueError("a prepared query returns model instances (no values()/values_list())")
         compiler = queryset.query.get_compiler(using=using)

@@ -935,8 +935,8 @@ def sla_settled_q() -> Q:
 
 def sla_overdue_q(now: datetime) -> Q:
     """The rest of ``sla_decided_q(now)``: open, never answered, past the due time (breached,
-    never met) — decided by the clock alone, with no row change, so read live, from the leads
-    the partial index ``lead_awaiting_response`` holds (unanswered, with a due time)."""
+    never met) — decided by the clock alone, with no row change, so read live (on PostgreSQL
+    an index-only scan of the partial index ``lead_sla_running``, leads/0010)."""
     return Q(status=Lead.Status.OPEN, first_response_at__isnull=True, first_response_due_at__lt=now)
 
 

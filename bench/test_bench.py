@@ -110,9 +110,15 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
             "caller-number lookup",
             "customer search 'gar' (page)",
             "Follow Up search 'qzx' (page)",
+            "CSR scorecard, 90 days (page)",
+            "CSR scorecard, 365 days (page)",
         ):
             assert name in rows, f"{name!r} missing from:\n{out}"
             assert rows[name] > 0
+        run.main(["--runs", "1", "--only", "SCORECARD, 365"])
+        out = capsys.readouterr().out
+        timed = [line for line in out.splitlines() if line.rsplit(None, 1)[-1].isdigit()]
+        assert [line.split("  ")[0] for line in timed] == ["CSR scorecard, 365 days (page)"], out
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_progress")

@@ -91,7 +91,7 @@ class ScorecardDay(models.Model):
     leads_assigned = models.IntegerField(default=0)
     first_responses = models.IntegerField(default=0)
     # Of those, the ones with a first-response time: how many the median is taken over.
-    timed_responses = models.IntegerField(default=0)
+    timed_responses = models.IntegerField(default=0, db_default=0)
     sla_met = models.IntegerField(default=0)
     sla_settled = models.IntegerField(default=0)
 

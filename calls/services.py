@@ -817,6 +817,13 @@ class CallerMatches:
 
 
 MATCH_LIMIT = 5
+# What the Calls screen (calls/_panel.html) and GET /calls/{id} (MatchLeadOut,
+# MatchJobOut) show of an open lead or a recent job. The lookup runs as the
+# phone rings, and compiling and loading a lead's 30-odd columns was most of
+# its time, so only these are read; any other field still loads on access
+# (one query), which the panel and API tests would count.
+MATCH_LEAD_FIELDS = ("id", "type", "status", "name", "phone", "customer_id", "campaign_id", "created_at")
+MATCH_JOB_FIELDS = ("id", "customer_id", "location_id", "job_type_id", "status", "created_at")
 
 
 def caller_matches(*, phone: str) -> CallerMatches:
@@ -828,18 +835,35 @@ def caller_matches(*, phone: str) -> CallerMatches:
     leads = list(
         Lead.objects.filter(status=Lead.Status.OPEN, phone=phone)
         .select_related("campaign")
+        .only(*MATCH_LEAD_FIELDS)
         .order_by("-created_at", "-id")[:MATCH_LIMIT]
     )
-    jobs = (
-        list(
-            Job.objects.filter(customer__in=customers)
-            .select_related("job_type", "location", "customer")
-            .order_by("-created_at", "-id")[:MATCH_LIMIT]
-        )
-        if customers
-        else []
+    return CallerMatches(customers=customers, open_leads=leads, recent_jobs=_recent_jobs(customers))
+
+
+def _recent_jobs(customers: list[Customer]) -> list[Job]:
+    """The customers' latest jobs, each with its job type, and its customer and
+    location taken from ``customers`` (already loaded with their locations)
+    rather than joined again."""
+    if not customers:
+        return []
+    by_id = {c.pk: c for c in customers}
+    jobs = list(
+        Job.objects.filter(customer_id__in=list(by_id))
+        .select_related("job_type")
+        .only(*MATCH_JOB_FIELDS)
+        .order_by("-created_at", "-id")[:MATCH_LIMIT]
     )
-    return CallerMatches(customers=customers, open_leads=leads, recent_jobs=jobs)
+    locations = {loc.pk: loc for c in customers for loc in c.locations.all()}
+    # A job's location is its customer's (jobs.services checks it); should one
+    # not be, it is read here rather than lazily, one query per job, later.
+    missing = {j.location_id for j in jobs} - locations.keys()
+    if missing:
+        locations.update(Location.objects.in_bulk(missing))
+    for job in jobs:
+        job.customer = by_id[job.customer_id]
+        job.location = locations[job.location_id]
+    return jobs
 
 
 def calls_ringing() -> QuerySet[Call]:

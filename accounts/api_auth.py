@@ -9,6 +9,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from accounts.actor import Actor, actor_from_request
 from accounts.models import ApiKey, hash_key
+from core.prepared import Prepared
 
 # A key's last use is written at most this often, so a busy integration's
 # requests are not each paying for an UPDATE.
@@ -36,15 +37,20 @@ def key_actor(request: HttpRequest, token: str) -> Actor | None:
     return found
 
 
+# The key with its owner, in one statement compiled once per process (core.prepared):
+# every API request asks, and compiling this three-table SELECT cost more than
+# the rest of an API write's floor (bench/README.md, "the API floor").
+_KEY = Prepared(
+    lambda key_hash: ApiKey.objects.select_related("employee", "integration").filter(
+        key_hash=key_hash, revoked_at__isnull=True
+    )[:1],
+    key_hash=str,
+)
+
+
 def _key_actor(token: str) -> Actor | None:
-    try:
-        # get(), not first(): the hash is unique, and first() would add the
-        # model's ORDER BY, whose compiling every API request paid for
-        # (bench/README.md).
-        key = ApiKey.objects.select_related("employee", "integration").get(
-            key_hash=hash_key(token), revoked_at__isnull=True
-        )
-    except ApiKey.DoesNotExist:
+    key = _KEY.first(key_hash=hash_key(token))
+    if key is None:
         return None
     if key.employee is not None and not key.employee.active:
         return None

@@ -41,6 +41,7 @@ from assignment.models import AssignmentRule, SlaPolicy
 from catalog.models import BusinessUnit, Campaign
 from core.errors import FieldError, collect, invalid, not_found
 from core.models import AuditEntry
+from core.prepared import Prepared
 from hours.services import BusinessHoursSpec, add_business_minutes
 from leads.hooks import CaptureContext
 from leads.models import Lead
@@ -90,10 +91,15 @@ def rule_matches(rule: AssignmentRule, facts: LeadFacts) -> bool:
     )
 
 
+# Read on every capture, so compiled once per process (core.prepared).
+_ACTIVE_RULES = Prepared(lambda: AssignmentRule.objects.filter(active=True).order_by("position", "id"))
+_ACTIVE_POLICIES = Prepared(lambda: SlaPolicy.objects.filter(active=True).order_by("id"))
+
+
 def matching_rule(facts: LeadFacts, rules: Iterable[AssignmentRule] | None = None) -> AssignmentRule | None:
     """The first active rule by position that fits (one query without ``rules``)."""
     if rules is None:
-        rules = AssignmentRule.objects.filter(active=True).order_by("position", "id")
+        rules = _ACTIVE_RULES.all()
     return next((r for r in rules if r.active and rule_matches(r, facts)), None)
 
 
@@ -188,7 +194,7 @@ def lead_prepare(lead: Lead, context: CaptureContext) -> dict[str, Any]:
                 lead.assignee_id = chosen
                 lead.assigned_by, lead.assigned_at = Lead.AssignedBy.RULE, now
                 audit.update(assigned_by=Lead.AssignedBy.RULE.value, assignee=chosen)
-    policy = sla_policy_for(facts, SlaPolicy.objects.filter(active=True))
+    policy = sla_policy_for(facts, _ACTIVE_POLICIES.all())
     if policy is not None:
         lead.first_response_due_at = first_response_due(now, policy)
         audit["sla_policy"] = policy.pk

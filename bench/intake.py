@@ -38,8 +38,10 @@ printed, so a reader sees where the queries go.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -152,8 +154,17 @@ def request(step: Step, i: int) -> int:
     return status
 
 
-def iterate(scenario: Scenario, i: int, *, timed: bool = False, captured: bool = False) -> None:
-    """Send one iteration's requests, checking each status; record times or SQL."""
+def iterate(
+    scenario: Scenario,
+    i: int,
+    *,
+    timed: bool = False,
+    captured: bool = False,
+    profiler: cProfile.Profile | None = None,
+    profiled: str | None = None,
+) -> None:
+    """Send one iteration's requests, checking each status; record times or SQL.
+    The step named ``profiled`` runs under ``profiler`` (timed iterations only)."""
     total = 0.0
     for step in scenario.steps:
         if captured:
@@ -162,8 +173,13 @@ def iterate(scenario: Scenario, i: int, *, timed: bool = False, captured: bool =
             close_old_connections()
             step.queries.append([q["sql"] for q in ctx.captured_queries])
         else:
+            on = timed and profiler is not None and step.name.strip() == profiled
             t0 = time.perf_counter()
+            if on and profiler is not None:
+                profiler.enable()
             status = request(step, i)
+            if on and profiler is not None:
+                profiler.disable()
             elapsed = (time.perf_counter() - t0) * 1000
             if timed:
                 step.times.append(elapsed)
@@ -173,7 +189,14 @@ def iterate(scenario: Scenario, i: int, *, timed: bool = False, captured: bool =
         scenario.totals.append(total)
 
 
-def run(scenarios: list[Scenario], *, runs: int, warmup: int) -> None:
+def run(
+    scenarios: list[Scenario],
+    *,
+    runs: int,
+    warmup: int,
+    profiler: cProfile.Profile | None = None,
+    profiled: str | None = None,
+) -> None:
     """Interleave the scenarios, one iteration of each in turn, so that a
     change in the machine's load during the run weighs on all rows alike."""
     for n in range(warmup + runs + CAPTURED_SAMPLES):
@@ -183,6 +206,8 @@ def run(scenarios: list[Scenario], *, runs: int, warmup: int) -> None:
                 offset * 100_000 + n,
                 timed=warmup <= n < warmup + runs,
                 captured=n >= warmup + runs,
+                profiler=profiler,
+                profiled=profiled,
             )
 
 
@@ -335,6 +360,13 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         help="print the statements of this row instead of the one with most queries (repeatable; 'all')",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="ROW",
+        help="run this row's timed requests under cProfile and print where the time goes "
+        "(its own times are then not comparable)",
+    )
+    parser.add_argument("--profile-lines", type=int, default=40, help="functions shown by --profile")
     parser.add_argument("--width", type=int, default=160, help="characters of each statement shown")
     parser.add_argument(
         "--only",
@@ -363,7 +395,14 @@ def main(argv: list[str] | None = None) -> None:
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         print(f"{'request':<22} {'median ms':>10} {'p95 ms':>8} {'x bare':>7} {'queries/req':>12}")
-        run(list(scenarios.values()), runs=args.runs, warmup=args.warmup)
+        profiler = cProfile.Profile() if args.profile else None
+        run(
+            list(scenarios.values()),
+            runs=args.runs,
+            warmup=args.warmup,
+            profiler=profiler,
+            profiled=args.profile.strip() if args.profile else None,
+        )
         steps: list[Step] = []
         bare_median: float | None = None
         for scenario in scenarios.values():
@@ -392,6 +431,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\nSQL of one '{step.name.strip()}' request ({len(step.queries[-1])} statements):")
             for n, sql in enumerate(step.queries[-1], 1):
                 print(f"{n:>3}. {sql if len(sql) <= args.width else sql[: args.width - 3] + '...'}")
+        if profiler is not None:
+            print(f"\nProfile of '{args.profile}' over {args.runs} requests (cumulative, then own time):")
+            stats = pstats.Stats(profiler, stream=sys.stdout)
+            stats.sort_stats("cumulative").print_stats(args.profile_lines)
+            stats.sort_stats("tottime").print_stats(args.profile_lines)
+            if os.environ.get("LEADLINE_PROFILE_DUMP"):
+                stats.dump_stats(os.environ["LEADLINE_PROFILE_DUMP"])
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         tmp.cleanup()

@@ -48,7 +48,11 @@ def own_database_url(suffix: str) -> dict[str, str]:
 
 def test_it_runs_the_intake_benchmark_through_every_row() -> None:
     result = subprocess.run(
-        [sys.executable, str(BENCH / "intake.py"), "--runs", "2", "--warmup", "1"],
+        [
+            sys.executable,
+            str(BENCH / "intake.py"),
+            *("--runs", "2", "--warmup", "1", "--profile", "leads (csr)", "--profile-lines", "5"),
+        ],
         cwd=ROOT,
         env=own_database_url("intake"),
         capture_output=True,
@@ -71,6 +75,7 @@ def test_it_runs_the_intake_benchmark_through_every_row() -> None:
     ):
         assert row in out, f"{row!r} missing from:\n{out}"
     assert "SQL of one" in out
+    assert "Profile of 'leads (csr)' over 2 requests" in out and "function calls" in out
 
 
 @pytest.mark.postgres_only

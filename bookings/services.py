@@ -31,6 +31,7 @@ from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
+from core.prepared import Prepared
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
@@ -59,20 +60,35 @@ class Received:
     created: bool
 
 
-def _campaign_from_rules(integration: Integration, attribution: Mapping[str, str]) -> int | None:
-    # Ordered here by position alone: the model's default ordering joins the integration.
-    for rule in (
-        CampaignRule.objects.filter(integration=integration)
+# The two lookups every booking a partner posts makes, compiled once (core.prepared):
+# a re-send by its external id, and the partner's campaign rules in order (by
+# position alone: the model's default ordering joins the integration).
+_SENT = Prepared(
+    lambda integration_id, external_id: Booking.objects.filter(
+        integration_id=integration_id, external_id=external_id
+    ).order_by()[:1],
+    integration_id=int,
+    external_id=str,
+)
+_RULES = Prepared(
+    lambda integration_id: (
+        CampaignRule.objects.filter(integration_id=integration_id)
         .order_by("position", "id")
         .only("utm_source", "utm_medium", "utm_campaign", "campaign_id")
-    ):
+    ),
+    integration_id=int,
+)
+
+
+def _campaign_from_rules(integration: Integration, attribution: Mapping[str, str]) -> int | None:
+    for rule in _RULES.all(integration_id=integration.pk):
         if rule.matches(dict(attribution)):
             return rule.campaign_id
     return None
 
 
-# Not atomic as a whole: everything but the one INSERT (atomic below) is a read,
-# so a re-send costs one lookup and never takes SQLite's write lock.
+# Not atomic as a whole: everything but the INSERT and its notice (atomic below)
+# is a read, so a re-send costs one lookup and never takes SQLite's write lock.
 def booking_receive(
     *,
     integration: Integration,
@@ -107,7 +123,7 @@ def booking_receive(
     external_id = external_id.strip()
     if not external_id:
         raise invalid("external_id", "is required")
-    existing = Booking.objects.filter(integration=integration, external_id=external_id).first()
+    existing = _SENT.first(integration_id=integration.pk, external_id=external_id)
     if existing is not None:
         return Received(existing, created=False)
 
@@ -164,14 +180,16 @@ def booking_receive(
         "raw_payload": raw_payload or {},
     }
     try:
+        # The booking and its notice commit together: one transaction, and no
+        # booking the queue was not told about.
         with transaction.atomic():
             booking = Booking.objects.create(**fields)
+            _notify_new(booking)
     except IntegrityError:
-        winner = Booking.objects.filter(integration=integration, external_id=external_id).first()
+        winner = _SENT.first(integration_id=integration.pk, external_id=external_id)
         if winner is None:
             raise
         return Received(winner, created=False)
-    _notify_new(booking)
     return Received(booking, created=True)
 
 
@@ -184,6 +202,7 @@ def _notify_new(booking: Booking) -> None:
         text=f"New {booking.get_channel_display().lower()} booking: {who}",
         url=reverse("booking_detail", args=[booking.pk]),
         key=f"booking_new:{booking.pk}",
+        count=False,
     )
 
 

@@ -38,8 +38,10 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import format_phone, try_normalize_phone
+from core.prepared import Prepared, by_pk
+from core.refs import MAX_ID
 from customers.models import Customer, Location
-from customers.services import customers_matching
+from customers.services import customers_matching, customers_reachable
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
@@ -140,7 +142,7 @@ def makes_abandoned_lead(call: Call) -> bool:
 def _agent(agent_id: int | None) -> Employee:
     if agent_id is None:
         raise invalid("agent_id", "is required for an accepted event")
-    employee = Employee.objects.filter(pk=agent_id).first()
+    employee = by_pk(Employee).first(pk=agent_id) if 1 <= agent_id <= MAX_ID else None
     if employee is None:
         raise invalid("agent_id", f"employee {agent_id} does not exist", code="unknown_reference")
     if not employee.active:
@@ -148,15 +150,22 @@ def _agent(agent_id: int | None) -> Employee:
     return employee
 
 
+# Every call event reads its call this way: compiled once (core.prepared).
+_LOCKED_CALL = Prepared(
+    lambda provider_id, provider_call_id: (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("call_reason", "campaign", "customer")
+        .filter(provider_id=provider_id, provider_call_id=provider_call_id)[:1]
+    ),
+    provider_id=int,
+    provider_call_id=str,
+)
+
+
 def _locked_call(*, provider: Integration, provider_call_id: str) -> Call | None:
     # The abandoned-call path reads the campaign, the matched customer and the
     # provider: fetched with the row, so the hottest path pays no lazy loads.
-    call = (
-        Call.objects.select_for_update(of=("self",))
-        .select_related("call_reason", "campaign", "customer")
-        .filter(provider=provider, provider_call_id=provider_call_id)
-        .first()
-    )
+    call = _LOCKED_CALL.first(provider_id=provider.pk, provider_call_id=provider_call_id)
     if call is not None:
         call.provider = provider
     return call
@@ -165,7 +174,7 @@ def _locked_call(*, provider: Integration, provider_call_id: str) -> Call | None
 def _new_call(*, provider: Integration, provider_call_id: str, from_number: str, to_number: str) -> Call:
     campaign = campaign_for_number(to_number) if to_number else None
     # One match is a safe guess for the screen; several are left for the CSR to choose.
-    matched = list(customers_matching(phone=from_number)[:2]) if from_number else []
+    matched = customers_reachable(phone=from_number)[:2] if from_number else []
     return Call(
         provider=provider,
         provider_call_id=provider_call_id,
@@ -385,9 +394,9 @@ def _notify_abandoned(lead: Lead, call: Call) -> None:
     text = f"Abandoned call from {format_phone(call.from_number)}: waited {call.duration_seconds} s"
     url, key = reverse("lead_detail", args=[lead.pk]), f"abandoned_call:{lead.pk}"
     if lead.assignee_id is not None:
-        notify(employees=[lead.assignee_id], kind="abandoned_call", text=text, url=url, key=key)
+        notify(employees=[lead.assignee_id], kind="abandoned_call", text=text, url=url, key=key, count=False)
     else:
-        notify_roles(roles=QUEUE_ROLES, kind="abandoned_call", text=text, url=url, key=key)
+        notify_roles(roles=QUEUE_ROLES, kind="abandoned_call", text=text, url=url, key=key, count=False)
 
 
 # --- what CSRs do -----------------------------------------------------------

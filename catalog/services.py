@@ -8,6 +8,7 @@ from django.db.models import Model, QuerySet
 from catalog.models import BusinessUnit, CallReason, Campaign, JobType, TrackingNumber
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.phones import normalize_phone
+from core.prepared import Prepared
 
 
 def ensure_unique_name(model: type[Model], name: str, *, exclude_pk: int | None = None) -> str:
@@ -82,8 +83,15 @@ def campaign_choose_for_job_generated(campaign: Campaign | None) -> None:
 
 def campaign_for_number(number: str) -> Campaign | None:
     """The campaign a dialled tracking number names, if any."""
-    row = TrackingNumber.objects.select_related("campaign").filter(number=number, active=True).first()
+    row = _TRACKING_NUMBER.first(number=number)
     return row.campaign if row else None
+
+
+# Every new call looks its dialled number up: compiled once (core.prepared).
+_TRACKING_NUMBER = Prepared(
+    lambda number: TrackingNumber.objects.select_related("campaign").filter(number=number, active=True)[:1],
+    number=str,
+)
 
 
 def tracking_numbers_check_free(

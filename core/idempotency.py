@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.models import IdempotencyRecord
+from core.prepared import Prepared
 
 MAX_KEY_LENGTH = 255
 
@@ -37,12 +38,16 @@ def _scope(request: HttpRequest) -> str | None:
     return None
 
 
+# Every request with an Idempotency-Key looks here first: compiled once (core.prepared).
+_RECORD = Prepared(
+    lambda scope, key: IdempotencyRecord.objects.filter(scope=scope, key=key).order_by()[:1],
+    scope=str,
+    key=str,
+)
+
+
 def _recorded(scope: str, key: str) -> IdempotencyRecord | None:
-    # Not first(): (scope, key) is unique, so an ORDER BY would only cost compiling.
-    try:
-        return IdempotencyRecord.objects.get(scope=scope, key=key)
-    except IdempotencyRecord.DoesNotExist:
-        return None
+    return _RECORD.first(scope=scope, key=key)
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 
 from core.errors import invalid
+from core.prepared import by_pk
 
 M = TypeVar("M", bound=Model)
 
@@ -23,13 +23,9 @@ def resolve(model: type[M], pk: int | None, field: str, *, require_active: bool 
     does not exist or is switched off. ``None`` stays ``None``."""
     if pk is None:
         return None
-    obj = None
-    if _in_range(pk):
-        # get(), not first(): a primary key needs no ORDER BY.
-        try:
-            obj = model._default_manager.get(pk=pk)
-        except ObjectDoesNotExist:
-            obj = None
+    # A primary-key read compiled once per model (core.prepared): every intake
+    # request resolves its ids here.
+    obj = by_pk(model).first(pk=pk) if _in_range(pk) else None
     label = model._meta.verbose_name
     if obj is None:
         raise invalid(field, f"{label} {pk} does not exist", code="unknown_reference")
@@ -40,6 +36,9 @@ def resolve(model: type[M], pk: int | None, field: str, *, require_active: bool 
 
 def resolve_many(model: type[M], pks: list[int], field: str) -> list[M]:
     wanted = list(dict.fromkeys(pks))
+    if not wanted:
+        # Most requests name no tags: an empty IN sends nothing but still costs compiling.
+        return []
     found = {
         obj.pk: obj for obj in model._default_manager.filter(pk__in=[pk for pk in wanted if _in_range(pk)])
     }

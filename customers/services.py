@@ -13,6 +13,7 @@ from core.errors import DomainError, FieldError, collect
 from core.models import AuditActor, AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import normalize_email, normalize_phone, try_normalize_phone
+from core.prepared import Prepared
 from customers.models import ContactInfo, ContactPoint, Customer, Location
 
 # The customer list's sortable columns (indexes: name, id and -created_at, -id).
@@ -445,3 +446,26 @@ def customer_merged_into(customer_id: int) -> int | None:
         return None
     # The kept one may have been merged away later too.
     return into if Customer.objects.filter(pk=into).exists() else customer_merged_into(into)
+
+
+# --------------------------------------------------------------------------- intake's match
+
+
+REACHABLE_LIMIT = 5
+_REACHABLE: dict[tuple[bool, bool], Prepared[Customer]] = {}
+
+
+def customers_reachable(*, phone: str = "", email: str = "") -> list[Customer]:
+    """The first ``REACHABLE_LIMIT`` of ``customers_matching`` (by name), for the
+    intake paths that ask on every request (a captured lead's matches, a new
+    call's caller): the same query, compiled once per shape (core.prepared)."""
+    shape = (bool(phone), bool(email))
+    if shape == (False, False):
+        return []
+    lookup = _REACHABLE.get(shape)
+    if lookup is None:
+        names = [name for name, given in zip(("phone", "email"), shape, strict=True) if given]
+        lookup = _REACHABLE[shape] = Prepared(
+            lambda **known: customers_matching(**known)[:REACHABLE_LIMIT], **dict.fromkeys(names, str)
+        )
+    return lookup.all(**{name: value for name, value in (("phone", phone), ("email", email)) if value})

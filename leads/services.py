@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,8 +26,9 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
+from core.prepared import Prepared
 from customers.models import Customer, Location
-from customers.services import NewCustomer, customer_location_for_job, customers_matching
+from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
@@ -107,27 +108,45 @@ def capture_warnings(
     return warnings
 
 
+# The open leads a capture shows as matches, one shape per combination of what is
+# known, compiled once per process (core.prepared): every CSR capture asks.
+_OPEN_LEADS_AT: dict[tuple[bool, bool, bool], Prepared[Lead]] = {}
+
+
+def _open_leads_at(phone: str, email: str, exclude_pk: int | None) -> list[Lead]:
+    shape = (bool(phone), bool(email), exclude_pk is not None)
+    lookup = _OPEN_LEADS_AT.get(shape)
+    if lookup is None:
+
+        def build(phone: str = "", email: str = "", exclude_pk: int | None = None) -> QuerySet[Lead]:
+            qs = Lead.objects.filter(status=Lead.Status.OPEN)
+            if phone and email:
+                qs = qs.filter(phone=phone) | qs.filter(email=email)
+            elif phone:
+                qs = qs.filter(phone=phone)
+            else:
+                qs = qs.filter(email=email)
+            if exclude_pk is not None:
+                qs = qs.exclude(pk=exclude_pk)
+            return qs.order_by("-created_at", "-id")[:MATCH_LIMIT]
+
+        names = ("phone", "email", "exclude_pk")
+        kinds: tuple[type, ...] = (str, str, int)
+        arguments = {n: k for n, k, given in zip(names, kinds, shape, strict=True) if given}
+        lookup = _OPEN_LEADS_AT[shape] = Prepared(build, **arguments)
+    known: dict[str, Any] = {n: v for n, v in (("phone", phone), ("email", email)) if v}
+    if exclude_pk is not None:
+        known["exclude_pk"] = exclude_pk
+    return lookup.all(**known)
+
+
 def lead_matches(*, phone: str, email: str, exclude_pk: int | None = None) -> Matches:
     """Customers reachable at this phone or email, and open leads that look like the same person."""
     if not phone and not email:
         return Matches()
-    customers = list(
-        customers_matching(phone=phone or None, email=email or None).prefetch_related("contacts")[
-            :MATCH_LIMIT
-        ]
-    )
-    leads_qs = Lead.objects.filter(status=Lead.Status.OPEN)
-    if phone and email:
-        leads_qs = leads_qs.filter(phone=phone) | leads_qs.filter(email=email)
-    elif phone:
-        leads_qs = leads_qs.filter(phone=phone)
-    else:
-        leads_qs = leads_qs.filter(email=email)
-    if exclude_pk is not None:
-        leads_qs = leads_qs.exclude(pk=exclude_pk)
-    return Matches(
-        customers=customers, open_leads=list(leads_qs.order_by("-created_at", "-id")[:MATCH_LIMIT])
-    )
+    customers = customers_reachable(phone=phone, email=email)[:MATCH_LIMIT]
+    prefetch_related_objects(customers, "contacts")
+    return Matches(customers=customers, open_leads=_open_leads_at(phone, email, exclude_pk))
 
 
 def can_set_lead_on_job(actor: Actor, job: Job) -> bool:

@@ -25,6 +25,7 @@ from django_tasks import task
 from accounts.actor import Actor
 from accounts.models import Integration
 from calls.models import Call
+from core.prepared import Prepared
 from hours.services import texting_allowed_at
 from leads.models import Lead, LeadActivity
 from leads.services import lead_add_activity
@@ -47,8 +48,12 @@ def cooldown() -> timedelta:
     return timedelta(hours=int(getattr(settings, "LEADLINE_TEXT_BACK_COOLDOWN_HOURS", 12)))
 
 
+# Every abandoned call's end reads it again here, after its commit: compiled once (core.prepared).
+_CALL = Prepared(lambda pk: Call.objects.select_related("provider").filter(pk=pk)[:1], pk=int)
+
+
 def on_call_abandoned(sender: Any, call_id: int, **kwargs: Any) -> None:
-    call = Call.objects.select_related("provider").filter(pk=call_id).first()
+    call = _CALL.first(pk=call_id)
     if call is not None:
         text_back_schedule(call=call)
 

@@ -27,18 +27,22 @@ def notify(
     text: str,
     url: str = "",
     key: str = "",
+    count: bool = True,
 ) -> int:
     """Tell each employee (inactive ones are skipped); returns how many were
     told. With ``key``, an employee already told under that key is not told
-    again, whatever the concurrency (a unique constraint, not a check)."""
+    again, whatever the concurrency (a unique constraint, not a check).
+    ``count=False`` skips counting the keyed rows that were new (one statement
+    the intake paths, which do not ask, need not pay) and returns how many were
+    asked to be told."""
     ids = {e if isinstance(e, int) else e.pk for e in employees}
     if not ids:
         return 0
     active = list(Employee.objects.filter(pk__in=ids, active=True).values_list("pk", flat=True))
-    return _write(active, kind=kind, text=text, url=url, key=key)
+    return _write(active, kind=kind, text=text, url=url, key=key, count=count)
 
 
-def _write(active: list[int], *, kind: str, text: str, url: str, key: str) -> int:
+def _write(active: list[int], *, kind: str, text: str, url: str, key: str, count: bool = True) -> int:
     if kind not in Notification.Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not active:
@@ -49,16 +53,18 @@ def _write(active: list[int], *, kind: str, text: str, url: str, key: str) -> in
         for pk in active
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
-    if not key:
+    if not key or not count:
         return len(created)
     # With ignore_conflicts the rows come back without telling which were new.
     return Notification.objects.filter(employee_id__in=active, key=key, created_at=now).count()
 
 
-def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "") -> int:
-    """Tell every active employee with one of ``roles`` (e.g. the managers)."""
+def notify_roles(
+    *, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "", count: bool = True
+) -> int:
+    """Tell every active employee with one of ``roles`` (e.g. the managers); ``count`` as ``notify``."""
     ids = list(Employee.objects.filter(role__in=list(roles), active=True).values_list("pk", flat=True))
-    return _write(ids, kind=kind, text=text, url=url, key=key)
+    return _write(ids, kind=kind, text=text, url=url, key=key, count=count)
 
 
 def notifications_withdraw(*, url: str) -> int:

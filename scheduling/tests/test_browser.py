@@ -2,7 +2,7 @@
 next arrival windows, full ones greyed; picking one (by keyboard too) fills the start."""
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from accounts.models import Role
 from catalog.tests.factories import BusinessUnitFactory, JobTypeFactory
@@ -11,7 +11,14 @@ from customers.tests.factories import LocationFactory
 from jobs.models import Job
 from leads.tests.factories import LeadFactory
 from scheduling.models import WindowDay, WindowPlace
-from scheduling.tests.factories import ArrivalWindowFactory, next_weekday
+from scheduling.tests.factories import CHICAGO, ArrivalWindowFactory, next_weekday
+
+
+def _weekday_after_today() -> int:
+    """Tomorrow's weekday in Chicago. The windows are weekly: on the same weekday as
+    today, today's own windows would be the first open ones (until they pass),
+    and the picker would rightly start there instead of at ``day``."""
+    return (datetime.now(CHICAGO).date() + timedelta(days=1)).weekday()
 
 
 def test_it_books_a_converted_lead_into_the_window_the_csr_picks_by_keyboard(page, login):
@@ -19,10 +26,11 @@ def test_it_books_a_converted_lead_into_the_window_the_csr_picks_by_keyboard(pag
     csr = make_employee(Role.CSR)
     unit = BusinessUnitFactory(name="HVAC Service")
     JobTypeFactory(name="AC repair", business_units=[unit])
-    day = next_weekday(2)
-    full = ArrivalWindowFactory(business_unit=unit, weekday=2, capacity=1)  # 08–10, full
+    weekday = _weekday_after_today()
+    day = next_weekday(weekday)
+    full = ArrivalWindowFactory(business_unit=unit, weekday=weekday, capacity=1)  # 08–10, full
     afternoon = ArrivalWindowFactory(
-        business_unit=unit, weekday=2, start_time=time(13), end_time=time(15), capacity=2
+        business_unit=unit, weekday=weekday, start_time=time(13), end_time=time(15), capacity=2
     )
     WindowDay.objects.create(window=full, date=day, booked=1)
     location = LocationFactory()
@@ -67,8 +75,11 @@ def test_it_fills_the_flyouts_date_and_time_from_a_window(page, login):
     tech = make_employee(Role.TECHNICIAN)
     unit = BusinessUnitFactory(name="HVAC Install")
     JobTypeFactory(name="Furnace install", business_units=[unit])
-    day = next_weekday(3)
-    ArrivalWindowFactory(business_unit=unit, weekday=3, start_time=time(10), end_time=time(12), capacity=1)
+    weekday = _weekday_after_today()
+    day = next_weekday(weekday)
+    ArrivalWindowFactory(
+        business_unit=unit, weekday=weekday, start_time=time(10), end_time=time(12), capacity=1
+    )
     from jobs.tests.factories import book_job
 
     origin = book_job(technician=tech)

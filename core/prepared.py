@@ -1,0 +1,177 @@
+"""Reads compiled once: the hot intake paths' lookups without the ORM's per-query compile.
+
+Profiled (``bench/intake.py --profile``), an intake request spends most of its
+time in Django building SQL: a primary-key ``get()`` compiles its SELECT, its
+ORDER BY and its converters anew on every call, which costs several times what
+the database takes to answer it. A lookup whose shape never changes — the API
+key by its hash, a row by its id, the open leads at a phone number — only
+needs that work once.
+
+``Prepared`` holds a queryset builder. The first call (per thread and
+database) builds the queryset with stand-in values, compiles it the ORM's own
+way and finds where each stand-in went in the parameters; every later call
+sends the same SQL with the real values, applies the same converters and
+builds instances exactly as the ORM's ``ModelIterable`` does (``from_db``,
+``select_related`` included). So the query is still written once, as a
+queryset, and follows the models; only its compiling is cached.
+
+What it refuses, loudly, when the plan is made: an argument the ORM transformed
+before sending (``icontains`` wraps it in ``%…%``: the stand-in is then not
+found in the parameters), ``prefetch_related``, and ``values()`` querysets.
+Arguments are ``str`` or ``int`` only, so a value never needs the per-database
+adaptation that datetimes do. LIMIT is part of the SQL: slice in the builder.
+
+Statements sent this way go through Django's cursor, so they are counted by
+``django_assert_max_num_queries`` and seen by ``CaptureQueriesContext`` and the
+execute wrappers like any other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+
+ARGUMENT_TYPES = (str, int)
+
+
+def _stand_in(kind: type, n: int) -> str | int:
+    """A value no real argument or constant of the query will equal."""
+    if kind is str:
+        return f"\x00prepared-argument-{n}\x00"
+    if kind is int:
+        return -(2**31) + 7919 * (n + 1)
+    raise TypeError(f"prepared arguments are str or int, not {kind.__name__}")
+
+
+@dataclass
+class _Plan:
+    sql: str
+    params: list[Any]
+    # Parameter position -> argument name.
+    slots: list[tuple[int, str]]
+    compiler: SQLCompiler
+    converters: dict[int, Any]
+    model_start: int
+    model_end: int
+    init_list: list[str]
+    related_populators: list[Any]
+    annotation_col_map: dict[str, int]
+    connection: Any
+    # SELECT … FOR UPDATE: only meaningful inside a transaction (the ORM checks when compiling).
+    locks: bool
+
+
+class Prepared(Generic[M]):
+    """``Prepared(lambda key_hash: ApiKey.objects.filter(key_hash=key_hash), key_hash=str)``;
+    then ``lookup.all(key_hash=h)`` or ``lookup.first(key_hash=h)``."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **arguments: type) -> None:
+        for name, kind in arguments.items():
+            if kind not in ARGUMENT_TYPES:
+                raise TypeError(f"argument {name!r}: prepared arguments are str or int")
+        self._build = build
+        self._arguments = arguments
+        self._local = threading.local()
+
+    def _plan(self, using: str) -> _Plan:
+        plans: dict[str, _Plan] = self._local.__dict__.setdefault("plans", {})
+        plan = plans.get(using)
+        connection = connections[using]
+        if plan is not None and plan.connection is connection:
+            return plan
+        stand_ins = {name: _stand_in(kind, n) for n, (name, kind) in enumerate(self._arguments.items())}
+        queryset = self._build(**stand_ins)
+        if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            raise ValueError("a prepared query cannot prefetch_related")
+        if queryset._known_related_objects:  # type: ignore[attr-defined]
+            raise ValueError("a prepared query starts from a model's manager, not a related manager")
+        if queryset._iterable_class is not ModelIterable:
+            raise ValueError("a prepared query returns model instances (no values()/values_list())")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = []
+        for name, value in stand_ins.items():
+            found = [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
+            if len(found) != 1:
+                raise ValueError(
+                    f"argument {name!r} reaches the SQL {len(found)} times unchanged (needs exactly 1): "
+                    "a lookup that transforms its value cannot be prepared"
+                )
+            slots.append((found[0], name))
+        select, klass_info = compiler.select, compiler.klass_info
+        assert klass_info is not None
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        plan = _Plan(
+            sql=sql,
+            params=list(params),
+            slots=slots,
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select[0 : compiler.col_count]]),
+            model_start=start,
+            model_end=end,
+            init_list=[f[0].target.attname for f in select[start:end]],
+            related_populators=get_related_populators(klass_info, select, using),
+            annotation_col_map=dict(compiler.annotation_col_map or {}),
+            connection=connection,
+            locks=bool(queryset.query.select_for_update),
+        )
+        plans[using] = plan
+        return plan
+
+    def all(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: str | int) -> list[M]:
+        if arguments.keys() != self._arguments.keys():
+            raise TypeError(f"arguments are {sorted(self._arguments)}, got {sorted(arguments)}")
+        for name, value in arguments.items():
+            if type(value) is not self._arguments[name]:
+                raise TypeError(f"argument {name!r} must be {self._arguments[name].__name__}")
+        plan = self._plan(using)
+        if plan.locks and plan.connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = list(plan.params)
+        for position, name in plan.slots:
+            params[position] = arguments[name]
+        with plan.connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows: Any = cursor.fetchall()
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
+        assert plan.compiler.klass_info is not None
+        model = plan.compiler.klass_info["model"]
+        found: list[M] = []
+        for row in rows:
+            obj = model.from_db(using, plan.init_list, row[plan.model_start : plan.model_end])
+            for populator in plan.related_populators:
+                populator.populate(row, obj)
+            for attr, position in plan.annotation_col_map.items():
+                setattr(obj, attr, row[position])
+            found.append(obj)
+        return found
+
+    def first(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: str | int) -> M | None:
+        """The first row, or None (slice the builder's queryset to ``[:1]``)."""
+        rows = self.all(using=using, **arguments)
+        return rows[0] if rows else None
+
+
+_by_pk: dict[type[Model], Prepared[Any]] = {}
+
+
+def by_pk(model: type[M]) -> Prepared[M]:
+    """``model``'s row by primary key, prepared once per model (no ORDER BY)."""
+    lookup = _by_pk.get(model)
+    if lookup is None:
+        lookup = _by_pk[model] = Prepared(
+            lambda pk: model._default_manager.filter(pk=pk).order_by()[:1], pk=int
+        )
+    return lookup

@@ -1,0 +1,136 @@
+"""core.prepared: a lookup compiled once answers exactly what the ORM answers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import ApiKey, Employee, Integration, Role
+from catalog.tests.factories import DismissReasonFactory
+from core.prepared import Prepared, by_pk
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj: object) -> dict[str, object]:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+KEY = Prepared(
+    lambda key_hash: ApiKey.objects.select_related("employee", "integration").filter(
+        key_hash=key_hash, revoked_at__isnull=True
+    )[:2],
+    key_hash=str,
+)
+
+
+def test_it_answers_what_the_orm_answers_with_select_related_and_datetimes():
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    partner = Integration.objects.create(name="Partner", slug="partner")
+    staff_key, _ = ApiKey.issue(employee=csr)
+    partner_key, _ = ApiKey.issue(integration=partner)
+    ApiKey.objects.filter(pk=staff_key.pk).update(last_used_at=timezone.now() - timedelta(hours=1))
+
+    for key in (staff_key, partner_key):
+        expected = ApiKey.objects.select_related("employee", "integration").get(pk=key.pk)
+        (got,) = KEY.all(key_hash=key.key_hash)
+        assert _fields(got) == _fields(expected)
+        # The related rows came with it, converted the same way (datetimes, booleans, JSON).
+        with CaptureQueriesContext(connection) as ctx:
+            owner, related = (
+                (got.employee, expected.employee)
+                if key == staff_key
+                else (got.integration, expected.integration)
+            )
+        assert len(ctx) == 0
+        assert _fields(owner) == _fields(related)
+        assert got._state.adding is False and got._state.db == "default"
+    assert KEY.all(key_hash="no such hash") == []
+    staff_key.revoke()
+    assert KEY.first(key_hash=staff_key.key_hash) is None
+
+
+def test_it_sends_one_statement_each_time_and_keeps_the_querysets_constants():
+    leads = [
+        LeadFactory(phone="+15125550111"),
+        LeadFactory(phone="+15125550111"),
+        LeadFactory(phone="+15125550122"),
+    ]
+    Lead.objects.filter(pk=leads[1].pk).update(
+        status=Lead.Status.DISMISSED, dismiss_reason=DismissReasonFactory(), dismissed_at=timezone.now()
+    )
+    open_at = Prepared(
+        lambda phone: Lead.objects.filter(status=Lead.Status.OPEN, phone=phone).order_by("-id"), phone=str
+    )
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            found = open_at.all(phone="+15125550111")
+        assert [lead.pk for lead in found] == [leads[0].pk]
+        assert len(ctx) == 1 and "status" in ctx.captured_queries[0]["sql"]
+    assert [lead.pk for lead in open_at.all(phone="+15125550122")] == [leads[2].pk]
+
+
+def test_annotations_and_integer_arguments():
+    lead = LeadFactory()
+    counted = Prepared(lambda pk: Lead.objects.filter(pk=pk).annotate(n_tags=Count("tags")), pk=int)
+    (got,) = counted.all(pk=lead.pk)
+    assert got.pk == lead.pk and got.n_tags == 0
+    assert by_pk(Lead).first(pk=lead.pk) == lead
+    assert by_pk(Lead).first(pk=lead.pk + 1000) is None
+    assert by_pk(Lead) is by_pk(Lead)
+
+
+def test_it_refuses_what_it_cannot_prepare_when_the_plan_is_made():
+    wrapped = Prepared(lambda name: Lead.objects.filter(name__icontains=name), name=str)
+    with pytest.raises(ValueError, match="argument 'name' reaches the SQL 0 times"):
+        wrapped.all(name="gar")
+    with pytest.raises(ValueError, match="prefetch_related"):
+        Prepared(lambda pk: Lead.objects.filter(pk=pk).prefetch_related("tags"), pk=int).all(pk=1)
+    with pytest.raises(ValueError, match="values"):
+        Prepared(lambda pk: Lead.objects.filter(pk=pk).values("id"), pk=int).all(pk=1)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="str or int"):
+        Prepared(lambda at: Lead.objects.filter(created_at=at), at=float)
+    lookup = by_pk(Lead)
+    with pytest.raises(TypeError, match="must be int"):
+        lookup.all(pk="1")
+    with pytest.raises(TypeError, match="arguments are"):
+        lookup.all(id=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_uses_its_own_connection():
+    lead = LeadFactory()
+    lookup = by_pk(Lead)
+    assert lookup.first(pk=lead.pk) == lead
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        try:
+            seen.append(lookup.first(pk=lead.pk))
+            seen.append(lookup._local.plans["default"].connection is connection)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen == [lead, False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_runs_only_inside_a_transaction():
+    lead = LeadFactory()
+    locked = Prepared(lambda pk: Lead.objects.select_for_update().filter(pk=pk)[:1], pk=int)
+    with transaction.atomic():
+        assert locked.first(pk=lead.pk) == lead
+    with pytest.raises(TransactionManagementError):
+        locked.first(pk=lead.pk)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +41,7 @@ from core.phones import format_phone, try_normalize_phone
 from core.prepared import Prepared, by_pk
 from core.refs import MAX_ID
 from customers.models import Customer, Location
-from customers.services import customers_matching, customers_reachable
+from customers.services import REACHABLE_LIMIT, customers_reachable
 from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
@@ -826,6 +826,44 @@ class CallerMatches:
 
 
 MATCH_LIMIT = 5
+assert MATCH_LIMIT <= REACHABLE_LIMIT, "customers_reachable would cut the caller's customers short"
+# What the Calls screen (calls/_panel.html) and GET /calls/{id} (MatchLeadOut,
+# MatchJobOut) show of an open lead or a recent job. The lookup runs as the
+# phone rings, and compiling and loading a lead's 30-odd columns was most of
+# its time, so only these are read; any other field still loads on access
+# (one query), which the panel and API tests would count.
+MATCH_LEAD_FIELDS = ("id", "type", "status", "name", "phone", "customer_id", "campaign_id", "created_at")
+MATCH_JOB_FIELDS = ("id", "customer_id", "location_id", "job_type_id", "status", "created_at")
+
+
+# The lookup runs as the phone rings: its reads are compiled once per process
+# (core.prepared), the jobs' once per number of customers matched (1 to MATCH_LIMIT).
+_OPEN_LEADS_AT = Prepared(
+    lambda phone: (
+        Lead.objects.filter(status=Lead.Status.OPEN, phone=phone)
+        .select_related("campaign")
+        .only(*MATCH_LEAD_FIELDS)
+        .order_by("-created_at", "-id")[:MATCH_LIMIT]
+    ),
+    phone=str,
+)
+_JOBS_OF: dict[int, Prepared[Job]] = {}
+
+
+def _jobs_of(customer_ids: list[int]) -> list[Job]:
+    lookup = _JOBS_OF.get(len(customer_ids))
+    if lookup is None:
+        names = [f"c{i}" for i in range(len(customer_ids))]
+        lookup = _JOBS_OF[len(customer_ids)] = Prepared(
+            lambda **ids: (
+                Job.objects.filter(customer_id__in=list(ids.values()))
+                .select_related("job_type")
+                .only(*MATCH_JOB_FIELDS)
+                .order_by("-created_at", "-id")[:MATCH_LIMIT]
+            ),
+            **dict.fromkeys(names, int),
+        )
+    return lookup.all(**{f"c{i}": pk for i, pk in enumerate(customer_ids)})
 
 
 def caller_matches(*, phone: str) -> CallerMatches:
@@ -833,22 +871,30 @@ def caller_matches(*, phone: str) -> CallerMatches:
     their locations), open leads at it and those customers' recent jobs."""
     if not phone:
         return CallerMatches()
-    customers = list(customers_matching(phone=phone).prefetch_related("locations", "contacts")[:MATCH_LIMIT])
-    leads = list(
-        Lead.objects.filter(status=Lead.Status.OPEN, phone=phone)
-        .select_related("campaign")
-        .order_by("-created_at", "-id")[:MATCH_LIMIT]
-    )
-    jobs = (
-        list(
-            Job.objects.filter(customer__in=customers)
-            .select_related("job_type", "location", "customer")
-            .order_by("-created_at", "-id")[:MATCH_LIMIT]
-        )
-        if customers
-        else []
-    )
-    return CallerMatches(customers=customers, open_leads=leads, recent_jobs=jobs)
+    customers = customers_reachable(phone=phone)[:MATCH_LIMIT]
+    prefetch_related_objects(customers, "locations", "contacts")
+    leads = _OPEN_LEADS_AT.all(phone=phone)
+    return CallerMatches(customers=customers, open_leads=leads, recent_jobs=_recent_jobs(customers))
+
+
+def _recent_jobs(customers: list[Customer]) -> list[Job]:
+    """The customers' latest jobs, each with its job type, and its customer and
+    location taken from ``customers`` (already loaded with their locations)
+    rather than joined again."""
+    if not customers:
+        return []
+    by_id = {c.pk: c for c in customers}
+    jobs = _jobs_of(list(by_id))
+    locations = {loc.pk: loc for c in customers for loc in c.locations.all()}
+    # A job's location is its customer's (jobs.services checks it); should one
+    # not be, it is read here rather than lazily, one query per job, later.
+    missing = {j.location_id for j in jobs} - locations.keys()
+    if missing:
+        locations.update(Location.objects.in_bulk(missing))
+    for job in jobs:
+        job.customer = by_id[job.customer_id]
+        job.location = locations[job.location_id]
+    return jobs
 
 
 def calls_ringing() -> QuerySet[Call]:

@@ -129,7 +129,9 @@ class Prepared(Generic[M]):
         plans[using] = plan
         return plan
 
-    def all(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: str | int) -> list[M]:
+    def all(self, **arguments: str | int) -> list[M]:
+        """The rows, on the default database (Leadline has one)."""
+        using = DEFAULT_DB_ALIAS
         if arguments.keys() != self._arguments.keys():
             raise TypeError(f"arguments are {sorted(self._arguments)}, got {sorted(arguments)}")
         for name, value in arguments.items():
@@ -158,9 +160,9 @@ class Prepared(Generic[M]):
             found.append(obj)
         return found
 
-    def first(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: str | int) -> M | None:
+    def first(self, **arguments: str | int) -> M | None:
         """The first row, or None (slice the builder's queryset to ``[:1]``)."""
-        rows = self.all(using=using, **arguments)
+        rows = self.all(**arguments)
         return rows[0] if rows else None
 
 

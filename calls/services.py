@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -38,9 +38,9 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import format_phone, try_normalize_phone
-from core.prepared import Prepared, by_pk
+from core.prepared import Prepared, PreparedIn, by_pk, set_prefetched_children
 from core.refs import MAX_ID
-from customers.models import Customer, Location
+from customers.models import ContactPoint, Customer, Location
 from customers.services import REACHABLE_LIMIT, customers_reachable
 from jobs.models import Job
 from jobs.services import job_book
@@ -847,23 +847,18 @@ _OPEN_LEADS_AT = Prepared(
     ),
     phone=str,
 )
-_JOBS_OF: dict[int, Prepared[Job]] = {}
-
-
-def _jobs_of(customer_ids: list[int]) -> list[Job]:
-    lookup = _JOBS_OF.get(len(customer_ids))
-    if lookup is None:
-        names = [f"c{i}" for i in range(len(customer_ids))]
-        lookup = _JOBS_OF[len(customer_ids)] = Prepared(
-            lambda **ids: (
-                Job.objects.filter(customer_id__in=list(ids.values()))
-                .select_related("job_type")
-                .only(*MATCH_JOB_FIELDS)
-                .order_by("-created_at", "-id")[:MATCH_LIMIT]
-            ),
-            **dict.fromkeys(names, int),
-        )
-    return lookup.all(**{f"c{i}": pk for i, pk in enumerate(customer_ids)})
+_JOBS_OF = PreparedIn(
+    lambda ids: (
+        Job.objects.filter(customer_id__in=ids)
+        .select_related("job_type")
+        .only(*MATCH_JOB_FIELDS)
+        .order_by("-created_at", "-id")[:MATCH_LIMIT]
+    ),
+    most=MATCH_LIMIT,
+)
+# What prefetch_related("locations", "contacts") would read (their models' own order).
+_LOCATIONS_OF = PreparedIn(lambda ids: Location.objects.filter(customer_id__in=ids), most=MATCH_LIMIT)
+_CONTACTS_OF = PreparedIn(lambda ids: ContactPoint.objects.filter(customer_id__in=ids), most=MATCH_LIMIT)
 
 
 def caller_matches(*, phone: str) -> CallerMatches:
@@ -872,7 +867,9 @@ def caller_matches(*, phone: str) -> CallerMatches:
     if not phone:
         return CallerMatches()
     customers = customers_reachable(phone=phone)[:MATCH_LIMIT]
-    prefetch_related_objects(customers, "locations", "contacts")
+    ids = [c.pk for c in customers]
+    set_prefetched_children(customers, "locations", _LOCATIONS_OF.all(ids))
+    set_prefetched_children(customers, "contacts", _CONTACTS_OF.all(ids))
     leads = _OPEN_LEADS_AT.all(phone=phone)
     return CallerMatches(customers=customers, open_leads=leads, recent_jobs=_recent_jobs(customers))
 
@@ -884,7 +881,7 @@ def _recent_jobs(customers: list[Customer]) -> list[Job]:
     if not customers:
         return []
     by_id = {c.pk: c for c in customers}
-    jobs = _jobs_of(list(by_id))
+    jobs = _JOBS_OF.all(list(by_id))
     locations = {loc.pk: loc for c in customers for loc in c.locations.all()}
     # A job's location is its customer's (jobs.services checks it); should one
     # not be, it is read here rather than lazily, one query per job, later.

@@ -29,7 +29,7 @@ execute wrappers like any other.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -177,3 +177,54 @@ def by_pk(model: type[M]) -> Prepared[M]:
             lambda pk: model._default_manager.filter(pk=pk).order_by()[:1], pk=int
         )
     return lookup
+
+
+class PreparedIn(Generic[M]):
+    """A read by ``IN`` over a few ids (a page's customers, say): one plan per number
+    of ids, up to ``most``. ``build(ids)`` returns the queryset for those ids."""
+
+    def __init__(self, build: Callable[[list[int]], QuerySet[M]], *, most: int) -> None:
+        self._build = build
+        self._most = most
+        self._plans: dict[int, Prepared[M]] = {}
+
+    def all(self, ids: Sequence[int]) -> list[M]:
+        if not ids:
+            return []
+        if len(ids) > self._most:
+            raise ValueError(f"at most {self._most} ids, got {len(ids)}")
+        lookup = self._plans.get(len(ids))
+        if lookup is None:
+            names = [f"id{i}" for i in range(len(ids))]
+            lookup = self._plans[len(ids)] = Prepared(
+                lambda **given: self._build(list(given.values())), **dict.fromkeys(names, int)
+            )
+        return lookup.all(**{f"id{i}": pk for i, pk in enumerate(ids)})
+
+
+def set_prefetched(instance: Model, relation: str, rows: Sequence[Model]) -> None:
+    """Answer ``instance.<relation>.all()`` from ``rows`` without a query, as
+    ``prefetch_related`` would have; a later add or remove drops it, as Django
+    does for a prefetch."""
+    known = getattr(instance, relation).all()
+    known._result_cache = list(rows)
+    known._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = known
+
+
+def set_prefetched_children(parents: Sequence[Model], relation: str, rows: Sequence[Model]) -> None:
+    """Share ``rows`` (read by their foreign key to ``parents``, in the order
+    ``prefetch_related`` would read them) out as each parent's ``relation``, each
+    row knowing its parent: what ``prefetch_related(relation)`` does, for rows
+    read by a prepared query."""
+    if not parents:
+        return
+    foreign_key = parents[0]._meta.get_field(relation).field  # type: ignore[union-attr]
+    by_parent: dict[Any, list[Model]] = {}
+    for row in rows:
+        by_parent.setdefault(getattr(row, foreign_key.attname), []).append(row)
+    for parent in parents:
+        children = by_parent.get(parent.pk, [])
+        for child in children:
+            foreign_key.set_cached_value(child, parent)
+        set_prefetched(parent, relation, children)

@@ -26,7 +26,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import Prepared
+from core.prepared import Prepared, set_prefetched
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
@@ -271,10 +271,7 @@ def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
     """A lead just created has exactly these tags: answer ``lead.tags.all()`` from
     them rather than with a query (the API's answer reads them on every capture).
     Adding or removing a tag later drops this cache, as Django does for a prefetch."""
-    known = lead.tags.all()
-    known._result_cache = list(tags)
-    known._prefetch_done = True  # type: ignore[attr-defined]
-    lead._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
+    set_prefetched(lead, "tags", tags)
 
 
 @transaction.atomic

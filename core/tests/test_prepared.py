@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Employee, Integration, Role
 from catalog.tests.factories import DismissReasonFactory
-from core.prepared import Prepared, by_pk
+from core.prepared import Prepared, PreparedIn, by_pk, set_prefetched_children
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -134,3 +134,35 @@ def test_a_locking_read_runs_only_inside_a_transaction():
         assert locked.first(pk=lead.pk) == lead
     with pytest.raises(TransactionManagementError):
         locked.first(pk=lead.pk)
+
+
+def test_in_lists_and_children_answer_what_prefetch_related_answers():
+    from customers.models import ContactPoint, Customer, Location
+    from customers.tests.factories import CustomerFactory, LocationFactory, PhoneFactory
+
+    customers = [CustomerFactory(name=f"Customer {n}") for n in range(3)]
+    for customer in customers[:2]:
+        LocationFactory.create_batch(2, customer=customer)
+        PhoneFactory(customer=customer)
+    locations_of = PreparedIn(lambda ids: Location.objects.filter(customer_id__in=ids), most=3)
+    contacts_of = PreparedIn(lambda ids: ContactPoint.objects.filter(customer_id__in=ids), most=3)
+    ids = [c.pk for c in customers]
+    expected = list(
+        Customer.objects.filter(pk__in=ids).order_by("id").prefetch_related("locations", "contacts")
+    )
+    got = list(Customer.objects.filter(pk__in=ids).order_by("id"))
+    set_prefetched_children(got, "locations", locations_of.all(ids))
+    set_prefetched_children(got, "contacts", contacts_of.all(ids))
+    with CaptureQueriesContext(connection) as ctx:
+        for mine, theirs in zip(got, expected, strict=True):
+            assert [_fields(x) for x in mine.locations.all()] == [_fields(x) for x in theirs.locations.all()]
+            assert [_fields(x) for x in mine.contacts.all()] == [_fields(x) for x in theirs.contacts.all()]
+            assert all(location.customer is mine for location in mine.locations.all())
+    assert len(ctx) == 0
+    assert got[2].locations.all()[:] == [] and locations_of.all([]) == []
+    with pytest.raises(ValueError, match="at most 3 ids"):
+        locations_of.all([1, 2, 3, 4])
+    # A change drops the answer, as it drops a prefetch.
+    LocationFactory(customer=got[2])
+    got[2].locations.add(LocationFactory(customer=got[0]))
+    assert len(got[2].locations.all()) == 2

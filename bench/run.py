@@ -28,6 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Each timed request would print its access-log line (as intake.py and load.py, quiet by default).
+os.environ.setdefault("LEADLINE_LOG_LEVEL", "WARNING")
 
 import django
 

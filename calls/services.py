@@ -38,8 +38,8 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import format_phone, try_normalize_phone
-from core.prepared import Prepared, PreparedIn, by_pk, set_prefetched_children
-from core.refs import MAX_ID
+from core.prepared import Prepared, PreparedIn, set_prefetched_children
+from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import REACHABLE_LIMIT, customers_reachable
 from jobs.models import Job
@@ -142,11 +142,8 @@ def makes_abandoned_lead(call: Call) -> bool:
 def _agent(agent_id: int | None) -> Employee:
     if agent_id is None:
         raise invalid("agent_id", "is required for an accepted event")
-    employee = by_pk(Employee).first(pk=agent_id) if 1 <= agent_id <= MAX_ID else None
-    if employee is None:
-        raise invalid("agent_id", f"employee {agent_id} does not exist", code="unknown_reference")
-    if not employee.active:
-        raise invalid("agent_id", f"employee {agent_id} ({employee}) is inactive", code="inactive_reference")
+    employee = resolve(Employee, agent_id, "agent_id")
+    assert employee is not None
     return employee
 
 

@@ -179,6 +179,29 @@ def by_pk(model: type[M]) -> Prepared[M]:
     return lookup
 
 
+class PreparedShapes(Generic[M]):
+    """A read whose filters depend on which of its optional arguments are given
+    (a phone, an email, both): one ``Prepared`` per combination given. ``build``
+    receives only the given ones; ``None`` and ``""`` mean not given."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **arguments: type) -> None:
+        self._build = build
+        self._arguments = arguments
+        self._plans: dict[frozenset[str], Prepared[M]] = {}
+
+    def all(self, **arguments: str | int | None) -> list[M]:
+        given = {name: value for name, value in arguments.items() if value is not None and value != ""}
+        shape = frozenset(given)
+        lookup = self._plans.get(shape)
+        if lookup is None:
+            unknown = shape - self._arguments.keys()
+            if unknown:
+                raise TypeError(f"unknown arguments {sorted(unknown)}")
+            kinds = {name: self._arguments[name] for name in self._arguments if name in shape}
+            lookup = self._plans[shape] = Prepared(self._build, **kinds)
+        return lookup.all(**given)
+
+
 class PreparedIn(Generic[M]):
     """A read by ``IN`` over a few ids (a page's customers, say): one plan per number
     of ids, up to ``most``. ``build(ids)`` returns the queryset for those ids."""

@@ -13,7 +13,7 @@ from core.errors import DomainError, FieldError, collect
 from core.models import AuditActor, AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import normalize_email, normalize_phone, try_normalize_phone
-from core.prepared import Prepared
+from core.prepared import PreparedShapes
 from customers.models import ContactInfo, ContactPoint, Customer, Location
 
 # The customer list's sortable columns (indexes: name, id and -created_at, -id).
@@ -452,20 +452,15 @@ def customer_merged_into(customer_id: int) -> int | None:
 
 
 REACHABLE_LIMIT = 5
-_REACHABLE: dict[tuple[bool, bool], Prepared[Customer]] = {}
+_REACHABLE = PreparedShapes(
+    lambda **known: customers_matching(**known)[:REACHABLE_LIMIT], phone=str, email=str
+)
 
 
 def customers_reachable(*, phone: str = "", email: str = "") -> list[Customer]:
     """The first ``REACHABLE_LIMIT`` of ``customers_matching`` (by name), for the
     intake paths that ask on every request (a captured lead's matches, a new
     call's caller): the same query, compiled once per shape (core.prepared)."""
-    shape = (bool(phone), bool(email))
-    if shape == (False, False):
+    if not phone and not email:
         return []
-    lookup = _REACHABLE.get(shape)
-    if lookup is None:
-        names = [name for name, given in zip(("phone", "email"), shape, strict=True) if given]
-        lookup = _REACHABLE[shape] = Prepared(
-            lambda **known: customers_matching(**known)[:REACHABLE_LIMIT], **dict.fromkeys(names, str)
-        )
-    return lookup.all(**{name: value for name, value in (("phone", phone), ("email", email)) if value})
+    return _REACHABLE.all(phone=phone, email=email)

@@ -26,7 +26,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import Prepared, set_prefetched
+from core.prepared import PreparedShapes, set_prefetched
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
@@ -108,36 +108,22 @@ def capture_warnings(
     return warnings
 
 
-# The open leads a capture shows as matches, one shape per combination of what is
-# known, compiled once per process (core.prepared): every CSR capture asks.
-_OPEN_LEADS_AT: dict[tuple[bool, bool, bool], Prepared[Lead]] = {}
-
-
-def _open_leads_at(phone: str, email: str, exclude_pk: int | None) -> list[Lead]:
-    shape = (bool(phone), bool(email), exclude_pk is not None)
-    lookup = _OPEN_LEADS_AT.get(shape)
-    if lookup is None:
-
-        def build(phone: str = "", email: str = "", exclude_pk: int | None = None) -> QuerySet[Lead]:
-            qs = Lead.objects.filter(status=Lead.Status.OPEN)
-            if phone and email:
-                qs = qs.filter(phone=phone) | qs.filter(email=email)
-            elif phone:
-                qs = qs.filter(phone=phone)
-            else:
-                qs = qs.filter(email=email)
-            if exclude_pk is not None:
-                qs = qs.exclude(pk=exclude_pk)
-            return qs.order_by("-created_at", "-id")[:MATCH_LIMIT]
-
-        names = ("phone", "email", "exclude_pk")
-        kinds: tuple[type, ...] = (str, str, int)
-        arguments = {n: k for n, k, given in zip(names, kinds, shape, strict=True) if given}
-        lookup = _OPEN_LEADS_AT[shape] = Prepared(build, **arguments)
-    known: dict[str, Any] = {n: v for n, v in (("phone", phone), ("email", email)) if v}
+def _open_leads_at(phone: str = "", email: str = "", exclude_pk: int | None = None) -> QuerySet[Lead]:
+    qs = Lead.objects.filter(status=Lead.Status.OPEN)
+    if phone and email:
+        qs = qs.filter(phone=phone) | qs.filter(email=email)
+    elif phone:
+        qs = qs.filter(phone=phone)
+    else:
+        qs = qs.filter(email=email)
     if exclude_pk is not None:
-        known["exclude_pk"] = exclude_pk
-    return lookup.all(**known)
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-created_at", "-id")[:MATCH_LIMIT]
+
+
+# The open leads a capture shows as matches, compiled once per combination of
+# what is known (core.prepared): every CSR capture asks.
+_OPEN_LEADS_AT = PreparedShapes(_open_leads_at, phone=str, email=str, exclude_pk=int)
 
 
 def lead_matches(*, phone: str, email: str, exclude_pk: int | None = None) -> Matches:
@@ -146,7 +132,9 @@ def lead_matches(*, phone: str, email: str, exclude_pk: int | None = None) -> Ma
         return Matches()
     customers = customers_reachable(phone=phone, email=email)[:MATCH_LIMIT]
     prefetch_related_objects(customers, "contacts")
-    return Matches(customers=customers, open_leads=_open_leads_at(phone, email, exclude_pk))
+    return Matches(
+        customers=customers, open_leads=_OPEN_LEADS_AT.all(phone=phone, email=email, exclude_pk=exclude_pk)
+    )
 
 
 def can_set_lead_on_job(actor: Actor, job: Job) -> bool:

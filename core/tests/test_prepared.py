@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ApiKey, Employee, Integration, Role
 from catalog.tests.factories import DismissReasonFactory
-from core.prepared import Prepared, PreparedIn, by_pk, set_prefetched_children
+from core.prepared import Prepared, PreparedIn, PreparedShapes, by_pk, set_prefetched_children
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -166,3 +166,22 @@ def test_in_lists_and_children_answer_what_prefetch_related_answers():
     LocationFactory(customer=got[2])
     got[2].locations.add(LocationFactory(customer=got[0]))
     assert len(got[2].locations.all()) == 2
+
+
+def test_shapes_plan_once_per_combination_of_given_arguments():
+    at_phone = LeadFactory(phone="+15125550133", email="")
+    at_email = LeadFactory(phone="+15125550144", email="pat@example.com")
+    open_at = PreparedShapes(
+        lambda phone="", email="": Lead.objects.filter(
+            *([Q(phone=phone)] if phone else []), *([Q(email=email)] if email else [])
+        ).order_by("id"),
+        phone=str,
+        email=str,
+    )
+    assert open_at.all(phone="+15125550133", email=None) == [at_phone]
+    assert open_at.all(phone="", email="pat@example.com") == [at_email]
+    assert open_at.all(phone="+15125550144", email="pat@example.com") == [at_email]
+    assert open_at.all(phone="+15125550133", email="pat@example.com") == []
+    assert len(open_at._plans) == 3
+    with pytest.raises(TypeError, match="unknown arguments"):
+        open_at.all(name="Pat")

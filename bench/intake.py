@@ -132,6 +132,9 @@ class Step:
     send: Callable[[int], int]
     expect: int
     times: list[float] = field(default_factory=list)
+    # This process's CPU time per request: under load the app's CPU, not the
+    # wait for the database, is what the workers run out of.
+    cpu: list[float] = field(default_factory=list)
     queries: list[list[str]] = field(default_factory=list)
 
 
@@ -174,7 +177,7 @@ def iterate(
             step.queries.append([q["sql"] for q in ctx.captured_queries])
         else:
             on = timed and profiler is not None and step.name.strip() == profiled
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             if on and profiler is not None:
                 profiler.enable()
             status = request(step, i)
@@ -183,6 +186,7 @@ def iterate(
             elapsed = (time.perf_counter() - t0) * 1000
             if timed:
                 step.times.append(elapsed)
+                step.cpu.append((time.thread_time() - c0) * 1000)
                 total += elapsed
         assert status == step.expect, (step.name, status)
     if timed:
@@ -394,7 +398,10 @@ def main(argv: list[str] | None = None) -> None:
             f"CONN_MAX_AGE={connection.settings_dict['CONN_MAX_AGE']}, "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
-        print(f"{'request':<22} {'median ms':>10} {'p95 ms':>8} {'x bare':>7} {'queries/req':>12}")
+        print(
+            f"{'request':<22} {'median ms':>10} {'p95 ms':>8} {'x bare':>7} {'queries/req':>12} "
+            f"{'app cpu ms':>11} {'x bare':>7}"
+        )
         profiler = cProfile.Profile() if args.profile else None
         run(
             list(scenarios.values()),
@@ -405,21 +412,27 @@ def main(argv: list[str] | None = None) -> None:
         )
         steps: list[Step] = []
         bare_median: float | None = None
+        bare_cpu: float | None = None
         for scenario in scenarios.values():
             for step in scenario.steps:
                 median = statistics.median(step.times)
+                cpu = statistics.median(step.cpu)
                 bare_median = bare_median or median
+                bare_cpu = bare_cpu or cpu
                 steps.append(step)
                 print(
                     f"{step.name:<22} {median:>10.2f} {p95(step.times):>8.2f} "
-                    f"{median / bare_median:>7.1f} {mean_queries(step):>12.1f}"
+                    f"{median / bare_median:>7.1f} {mean_queries(step):>12.1f} "
+                    f"{cpu:>11.2f} {cpu / bare_cpu:>7.1f}"
                 )
             if scenario.total is not None:
                 median = statistics.median(scenario.totals)
+                cpu = sum(statistics.median(s.cpu) for s in scenario.steps)
                 count = sum(mean_queries(s) for s in scenario.steps)
                 print(
                     f"{scenario.total:<22} {median:>10.2f} {p95(scenario.totals):>8.2f} "
-                    f"{median / (bare_median or median):>7.1f} {count:>12.1f}"
+                    f"{median / (bare_median or median):>7.1f} {count:>12.1f} "
+                    f"{cpu:>11.2f} {cpu / (bare_cpu or cpu):>7.1f}"
                 )
         shown = [max(steps, key=mean_queries)]
         if args.sql:

@@ -6,18 +6,23 @@ Django view served the same way, with ``wrk`` alternating between them.
         [--duration 10] [--rounds 2] [--soak 600] [--port 8181]
 
 Creates and drops its own database (``test_NAME`` on that server) and starts
-and stops both servers on ``--port`` and ``--port``+1. For each intake row —
-``POST /api/v1/leads`` (CSR key), ``POST /api/v1/calls/events`` (a whole call:
-ringing, accepted, ended, in order on each connection) and ``POST
+and stops both servers on ``--port`` and ``--port``+1, with production settings
+(``LEADLINE_DEBUG=false``, as deploy/production.env.example). For each row —
+the framework's floor (Ninja, key auth and one INSERT, served beside the bare
+view), ``POST /api/v1/leads`` (CSR key), ``POST /api/v1/calls/events`` (a
+whole call: ringing, accepted, ended, in order on each connection) and ``POST
 /api/v1/bookings`` (an integration's key) — and each concurrency (2 and 16
 connections, one wrk thread each), it runs the bare view then the row for
 ``--duration`` seconds, ``--rounds`` times (the order swapped each round, so
 a change in the machine's load weighs on both alike), and prints the median
-requests per second and p99 latency of each and their ratios. Then it runs a
-mixed load (a lead, a whole call, a booking per cycle on each of 16
-connections) for ``--soak`` seconds (default 600; shorten for a quick run) and
-prints the resident memory of each worker, with ``max_requests`` off so that
-growth shows instead of being recycled away.
+requests per second and p99 latency of each and their ratios, and the CPU
+time the server's workers spent per request. Every run must create one row
+per request sent (a call per three events): a script whose numbers repeated
+would measure re-sends and matches instead. Then it runs a mixed load (a
+lead, a whole call, a booking per cycle on each of 16 connections) for
+``--soak`` seconds (default 600; shorten for a quick run) and prints the
+resident memory of each worker, with ``max_requests`` off so that growth
+shows instead of being recycled away. ``--only ROW`` runs some rows.
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Per-request logging is at
 WARNING (``LEADLINE_LOG_LEVEL``), the same for both servers.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -54,8 +60,11 @@ from django.db import connection  # noqa: E402
 TRACKING_NUMBER = "+15125550100"
 
 LUA_COMMON = r"""
+-- Each wrk thread has its own Lua state: counter is per connection, and tid
+-- (set by setup) is a global of that state. A chunk-level "local tid" would
+-- shadow it, give every connection the same numbers, and turn most bookings
+-- into re-sends and most leads into matches of each other.
 local counter = 0
-local tid = 0
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -99,6 +108,9 @@ local function booking()
     '"requested_window":"morning","attribution":{"utm_source":"google","gclid":"g%d"}}',
     i, i, phone(i), i, i))
 end
+local function floor()
+  return post("/bench/floor", key_csr, string.format('{"name":"Floor %d"}', n()))
+end
 local function bare()
   return wrk.format("POST", "/bench/bare", {["Content-Type"] = "application/json"},
     string.format('{"name":"Bare %d"}', n()))
@@ -107,6 +119,7 @@ end
 
 LUA_REQUEST = {
     "bare": "request = function() counter = counter + 1; return bare() end",
+    "floor": "request = function() counter = counter + 1; return floor() end",
     "leads": "request = function() counter = counter + 1; return lead() end",
     "bookings": "request = function() counter = counter + 1; return booking() end",
     # One connection per thread, so a call's three events arrive in order.
@@ -115,10 +128,12 @@ LUA_REQUEST = {
     # A lead, a whole call and a booking per cycle of five requests.
     "mixed": "request = function() counter = counter + 1; local k = (counter - 1) % 5; "
     "if k == 0 then return lead() elseif k == 4 then return booking() else "
-    "return call_event(k, base + tid * 1000000 + counter) end end",
+    "return call_event(k, base + tid * 1000000 + math.floor((counter - 1) / 5)) end end",
 }
 
 ROWS = [
+    # The framework's floor (Ninja, key auth, one INSERT), served beside the bare view.
+    ("floor", "Ninja + key auth + 1 INSERT"),
     ("leads", "POST /api/v1/leads"),
     ("calls", "POST /calls/events (3 per call)"),
     ("bookings", "POST /bookings"),
@@ -136,6 +151,28 @@ def seed() -> dict[str, str]:
     campaign = Campaign.objects.create(name="Load campaign", category=Campaign.Category.PAID_SEARCH)
     TrackingNumber.objects.create(number=TRACKING_NUMBER, campaign=campaign)
     return {"campaign": str(campaign.pk), "agent": str(csr.pk), "csr": csr_key, "int": integration_key}
+
+
+def created() -> dict[str, int]:
+    """Rows of each kind so far: every request of a row must create its own."""
+    from bookings.models import Booking
+    from calls.models import Call
+    from customers.models import Customer
+    from leads.models import Lead
+
+    counts = {
+        "leads": Lead.objects.count(),
+        "calls": Call.objects.count(),
+        "bookings": Booking.objects.count(),
+        "bare": Customer.objects.count(),
+        "floor": Customer.objects.count(),
+    }
+    connection.close()
+    return counts
+
+
+# Requests per row created, by script.
+PER_ROW = {"leads": 1, "calls": 3, "bookings": 1, "bare": 1, "floor": 1}
 
 
 def database_url() -> str:
@@ -180,6 +217,15 @@ class Server:
         )
         return [int(p) for p in out.stdout.split()]
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU its workers have used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=60)
@@ -201,6 +247,7 @@ def wrk(script: Path, port: int, connections: int, seconds: int, args: list[str]
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     assert p99, out
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
@@ -208,6 +255,7 @@ def wrk(script: Path, port: int, connections: int, seconds: int, args: list[str]
     errors = re.search(r"Socket errors: .*", out)
     return {
         "rps": rate,
+        "requests": float(done),
         "p99": float(p99.group(1)) * unit,
         "non2xx": float(bad.group(1)) if bad else 0.0,
         "socket_errors": 1.0 if errors else 0.0,
@@ -221,6 +269,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, action="append", help="default: 2 and 16")
     parser.add_argument("--soak", type=int, default=600, help="seconds of mixed load before reading RSS")
     parser.add_argument("--port", type=int, default=8181, help="Leadline's port; the bare view's is +1")
+    parser.add_argument(
+        "--only", action="append", choices=[r for r, _ in ROWS], help="run only these rows (repeatable)"
+    )
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("bench/load.py serves from PostgreSQL: set DATABASE_URL=postgres://…")
@@ -233,7 +284,16 @@ def main(argv: list[str] | None = None) -> None:
     servers: list[Server] = []
     try:
         keys = seed()
-        env = {**os.environ, "DATABASE_URL": database_url(), "LEADLINE_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "LEADLINE_LOG_LEVEL": "WARNING",
+            # Production settings (deploy/production.env.example): with DEBUG on,
+            # Django keeps and formats every statement it sends, which cost a
+            # ten-statement request far more than the bare view's one.
+            "LEADLINE_DEBUG": "false",
+            "LEADLINE_SECRET_KEY": secrets.token_urlsafe(50),
+        }
         connection.close()
         scripts = {}
         for name, body in LUA_REQUEST.items():
@@ -248,9 +308,21 @@ def main(argv: list[str] | None = None) -> None:
         def run(script: str, port: int, c: int, seconds: int) -> dict[str, float]:
             base[0] += 50_000_000
             wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
+            server = leadline if port == leadline.port else bare
+            cpu, rows = server.cpu_seconds(), created()
             result = wrk(scripts[script], port, c, seconds, wrk_args)
+            result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
             if result["non2xx"]:
                 raise SystemExit(f"{script} on port {port}: {int(result['non2xx'])} non-2xx answers")
+            if script in PER_ROW:
+                # A request wrk gave up on at the end may still have been served.
+                time.sleep(0.5)
+                made = created()[script] - rows[script]
+                sent = result["requests"] / PER_ROW[script]
+                if not sent - c <= made <= sent + c:
+                    raise SystemExit(
+                        f"{script}: {made} rows created for {sent:.0f} sent: the script's numbers repeat"
+                    )
             return result
 
         # Warm both servers (imports, connections, caches) before timing anything.
@@ -264,23 +336,26 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "
-            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6}"
+            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6}"
         )
         for c in concurrency:
-            for row, label in ROWS:
+            for row, label in [r for r in ROWS if not args.only or r[0] in args.only]:
                 mine: list[dict[str, float]] = []
                 bar: list[dict[str, float]] = []
                 for r in range(args.rounds):
-                    pair = [("bare", bare.port, bar), (row, leadline.port, mine)]
+                    served_by = bare.port if row == "floor" else leadline.port
+                    pair = [("bare", bare.port, bar), (row, served_by, mine)]
                     for script, port, into in pair if r % 2 == 0 else reversed(pair):
                         into.append(run(script, port, c, args.duration))
                 rps = statistics.median(x["rps"] for x in mine)
                 bare_rps = statistics.median(x["rps"] for x in bar)
                 p99 = statistics.median(x["p99"] for x in mine)
                 bare_p99 = statistics.median(x["p99"] for x in bar)
+                cpu = statistics.median(x["cpu_ms"] for x in mine)
+                bare_cpu = statistics.median(x["cpu_ms"] for x in bar)
                 print(
                     f"{label:<34} {c:>3} {rps:>8.0f} {bare_rps:>8.0f} {rps / bare_rps:>6.2f} "
-                    f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f}",
+                    f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f} {cpu:>10.2f} {bare_cpu:>6.2f}",
                     flush=True,
                 )
         before = {pid: rss_mb(pid) for pid in leadline.workers()}

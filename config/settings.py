@@ -127,8 +127,24 @@ if DATABASE_URL:
     # HOLD, read in several round trips: the leads CSV export) could be looked
     # for on another session. Everything else Leadline keeps on a connection
     # lasts one transaction (README "What a bigger company does next").
+    # Parameters go to the server beside the statement (server-side binding)
+    # rather than quoted into its text, so a statement psycopg has seen five
+    # times on a connection is prepared there and PostgreSQL stops parsing and
+    # planning it on every request: the intake statements never change shape
+    # (core/prepared.py keeps even their text fixed), and that took about a
+    # fifth off each intake request (bench/README.md "Server-side binding").
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
     if env_bool("LEADLINE_DB_TRANSACTION_POOLING", False):
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # A prepared statement lives in one server session, which a pooler in
+        # transaction mode hands to someone else after each transaction
+        # (PgBouncer before 1.21 cannot track them): bind on the server, but
+        # never prepare.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 else:
     SQLITE_PATH = os.environ.get("LEADLINE_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
     DATABASES = {

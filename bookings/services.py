@@ -31,7 +31,7 @@ from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
-from core.prepared import Prepared
+from core.prepared import Prepared, insert
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
@@ -183,7 +183,8 @@ def booking_receive(
         # The booking and its notice commit together: one transaction, and no
         # booking the queue was not told about.
         with transaction.atomic():
-            booking = Booking.objects.create(**fields)
+            booking = Booking(**fields)
+            insert(booking)
             _notify_new(booking)
     except IntegrityError:
         winner = _SENT.first(integration_id=integration.pk, external_id=external_id)

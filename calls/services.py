@@ -38,7 +38,7 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import format_phone, try_normalize_phone
-from core.prepared import Prepared, PreparedIn, set_prefetched_children
+from core.prepared import Prepared, PreparedIn, insert, set_prefetched_children
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import REACHABLE_LIMIT, customers_reachable
@@ -225,7 +225,7 @@ def call_event_record(
         try:
             # The first event of a call is usually "ringing": one INSERT, nothing else to do.
             with transaction.atomic():
-                new.save(force_insert=True)
+                insert(new)
         except IntegrityError:
             # Another event for the same new call won the race: merge into its row.
             call = _locked_call(provider=provider, provider_call_id=provider_call_id)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.models import IdempotencyRecord
-from core.prepared import Prepared
+from core.prepared import Prepared, insert
 
 MAX_KEY_LENGTH = 255
 
@@ -96,7 +96,7 @@ class IdempotencyMiddleware:
             with transaction.atomic():
                 response = self.get_response(request)
                 if 200 <= response.status_code < 300:
-                    IdempotencyRecord.objects.create(
+                    record = IdempotencyRecord(
                         scope=scope,
                         key=key,
                         method=request.method,
@@ -106,6 +106,7 @@ class IdempotencyMiddleware:
                         response_body=response.content,
                         content_type=response.get("Content-Type", "application/json"),
                     )
+                    insert(record)
         except IntegrityError:
             winner = _recorded(scope, key)
             if winner is None:

@@ -4,6 +4,8 @@ from typing import Any, Protocol
 
 from django.db import models
 
+from core.prepared import insert
+
 
 class AuditActor(Protocol):
     """Who did it, as the audit trail needs it (``accounts.actor.Actor`` is one)."""
@@ -56,15 +58,17 @@ class AuditEntry(models.Model):
         action: str,
         changes: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        return cls.objects.create(
+        entry = cls(
             entity=entity,
             entity_id=entity_id,
             action=action,
-            employee=actor.employee,
-            integration=actor.integration,
+            employee_id=actor.employee.pk if actor.employee else None,
+            integration_id=actor.integration.pk if actor.integration else None,
             actor_label=actor.label,
             changes=changes or {},
         )
+        insert(entry)  # every write records one: the INSERT is compiled once
+        return entry
 
     @classmethod
     def for_entity(cls, entity: str, entity_id: int) -> models.QuerySet[AuditEntry]:

@@ -33,10 +33,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import NOT_PROVIDED, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.subqueries import InsertQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -251,3 +253,92 @@ def set_prefetched_children(parents: Sequence[Model], relation: str, rows: Seque
         for child in children:
             foreign_key.set_cached_value(child, parent)
         set_prefetched(parent, relation, children)
+
+
+@dataclass
+class _InsertPlan:
+    sql: str
+    fields: list[Any]
+    compiler: Any
+    returning: list[Any]
+    converters: dict[int, Any]
+    connection: Any
+
+
+_insert_local = threading.local()
+
+
+def _insert_plan(model: type[Model], using: str) -> _InsertPlan | None:
+    plans: dict[tuple[type[Model], str], _InsertPlan | None] = _insert_local.__dict__.setdefault("plans", {})
+    key = (model, using)
+    connection = connections[using]
+    if key in plans:
+        known = plans[key]
+        if known is None or known.connection is connection:
+            return known
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    returning = list(meta.db_returning_fields)
+    if (
+        meta.parents
+        or meta.auto_field is None
+        or not connection.features.can_return_columns_from_insert
+        or any(f.db_default is not NOT_PROVIDED for f in fields)
+    ):
+        plans[key] = None
+        return None
+    query = InsertQuery(model)
+    # One row of placeholders: the values are bound per call, in ``fields``' order.
+    query.insert_values(fields, [model()], raw=False)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = returning
+    (sql, params), *more = compiler.as_sql()
+    if more or len(params) != len(fields) or sql.count("%s") != len(fields):
+        plans[key] = None  # a field with its own placeholder: the ORM's way only
+        return None
+    cols = [f.get_col(meta.db_table) for f in returning]
+    plans[key] = plan = _InsertPlan(
+        sql=sql,
+        fields=fields,
+        compiler=compiler,
+        returning=returning,
+        converters=compiler.get_converters(cols),
+        connection=connection,
+    )
+    return plan
+
+
+def insert(obj: Model) -> None:
+    """``obj.save(force_insert=True)`` for a new row of a plain model, with the
+    INSERT compiled once per model, thread and database: each call prepares its
+    values exactly as the ORM's insert compiler does (``pre_save`` sets
+    ``auto_now_add``; ``get_db_prep_save`` adapts JSON and datetimes) and binds
+    them to the same SQL. Models with a parent, a database default, a field
+    with its own placeholder, or ``pre_save``/``post_save`` receivers, and a
+    database that cannot return the new id, take ``save()`` itself."""
+    model = type(obj)
+    using = DEFAULT_DB_ALIAS
+    plan = _insert_plan(model, using)
+    if (
+        plan is None
+        or obj.pk is not None  # an id chosen by the caller is inserted too: the ORM's way
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        obj.save(force_insert=True, using=using)
+        return
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    compiler = plan.compiler
+    params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in plan.fields]
+    if any(hasattr(p, "resolve_expression") for p in params):
+        obj.save(force_insert=True, using=using)  # an expression as a value: compiled per call
+        return
+    with transaction.mark_for_rollback_on_error(using), plan.connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        rows: Any = [cursor.fetchone()]
+    if plan.converters:
+        rows = list(compiler.apply_converters(rows, plan.converters))
+    for value, field in zip(rows[0], plan.returning, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using

@@ -26,7 +26,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import PreparedShapes, set_prefetched
+from core.prepared import PreparedShapes, insert, set_prefetched
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
@@ -412,7 +412,7 @@ def lead_capture(
         lead.assigned_by, lead.assigned_at = Lead.AssignedBy.PERSON, timezone.now()
     context = CaptureContext(actor=actor, chosen_assignee_id=assignee.pk if assignee else None)
     extra = run_prepare(lead, context)
-    lead.save(force_insert=True)
+    insert(lead)  # compiled once: every capture sends the same INSERT
     if tags:
         lead.tags.set(tags)
     _known_tags(lead, tags)

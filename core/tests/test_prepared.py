@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Employee, Integration, Role
 from catalog.tests.factories import DismissReasonFactory
-from core.prepared import Prepared, PreparedIn, PreparedShapes, by_pk, set_prefetched_children
+from core.models import AuditEntry
+from core.prepared import Prepared, PreparedIn, PreparedShapes, by_pk, insert, set_prefetched_children
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -185,3 +186,96 @@ def test_shapes_plan_once_per_combination_of_given_arguments():
     assert len(open_at._plans) == 3
     with pytest.raises(TypeError, match="unknown arguments"):
         open_at.all(name="Pat")
+
+
+def _row(model: type, pk: int) -> dict[str, object]:
+    return _fields(model.objects.get(pk=pk))
+
+
+def test_insert_writes_the_row_save_writes():
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    campaign_lead = LeadFactory()
+    made = []
+    for way in ("save", "insert", "insert"):
+        entry = AuditEntry(
+            entity="lead",
+            entity_id=campaign_lead.pk,
+            action="captured",
+            employee=csr,
+            actor_label="Ana",
+            changes={"type": "marketing", "nested": {"n": 1, "s": "é"}},
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            entry.save(force_insert=True) if way == "save" else insert(entry)
+        assert len(ctx) == 1
+        # The instance is what save() leaves: its id, its auto_now_add time, saved state.
+        assert entry.pk is not None and entry.at is not None
+        assert entry._state.adding is False and entry._state.db == "default"
+        assert _row(AuditEntry, entry.pk) == _fields(entry)
+        made.append(entry)
+    saved, inserted, again = (_row(AuditEntry, e.pk) for e in made)
+    for row in (inserted, again):
+        for name in (
+            "entity",
+            "entity_id",
+            "action",
+            "employee_id",
+            "integration_id",
+            "actor_label",
+            "changes",
+        ):
+            assert row[name] == saved[name]
+    assert len({saved["id"], inserted["id"], again["id"]}) == 3
+
+    # A lead: many fields, nulls, dates, auto_now and auto_now_add.
+    lead = Lead(
+        type="marketing",
+        channel="api",
+        name="Ana Ruiz",
+        phone="+15125550123",
+        campaign=campaign_lead.campaign,
+        follow_up_on=timezone.localdate(),
+        created_by=csr,
+    )
+    insert(lead)
+    assert lead.created_at is not None and lead.updated_at is not None
+    assert _row(Lead, lead.pk) == _fields(lead)
+
+
+def test_insert_takes_the_orms_way_when_it_cannot_keep_it_exact():
+    from django.db.models.signals import post_save
+
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    # An id chosen by the caller is written, not replaced.
+    chosen = AuditEntry(id=987654, entity="lead", entity_id=1, action="x", actor_label="Ana")
+    insert(chosen)
+    assert AuditEntry.objects.filter(pk=987654).exists()
+
+    # Receivers of post_save still hear about the row.
+    heard = []
+
+    def receiver(sender: type, instance: AuditEntry, created: bool, **kwargs: object) -> None:
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=AuditEntry)
+    try:
+        entry = AuditEntry(entity="lead", entity_id=1, action="y", employee=csr, actor_label="Ana")
+        insert(entry)
+    finally:
+        post_save.disconnect(receiver, sender=AuditEntry)
+    assert heard == [(entry.pk, True)]
+
+    # An unsaved related object is refused the way save() refuses it.
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert(
+            AuditEntry(entity="lead", entity_id=1, action="z", employee=Employee(name="new"), actor_label="x")
+        )
+
+
+def test_a_failed_insert_marks_the_transaction_for_rollback():
+    from django.db import IntegrityError
+
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            insert(AuditEntry(entity=None, entity_id=1, action="x", actor_label="x"))  # NOT NULL
+        assert transaction.get_rollback()  # so leaving the block rolls back, as after save()

@@ -121,23 +121,29 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Parameters go to the server beside the statement (server-side binding)
+    # rather than quoted into its text. The statements core.prepared sends —
+    # a row by its id, a key by its hash, a new row's INSERT: the intake
+    # paths' — are prepared on the server the first time a connection sends
+    # them, so PostgreSQL stops parsing and planning them on every request
+    # (bench/README.md "Server-side binding"). Nothing else is: psycopg would
+    # prepare any statement sent five times, and a prepared search (LIKE) or
+    # report (a date range) may get a generic plan that ignores its values
+    # (a Follow Up search went from 13 to 190 ms that way). A threshold no
+    # statement reaches keeps psycopg from choosing; None would refuse even
+    # the statements core.prepared asks for.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": 2**31 - 1,
+    }
     # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction)
     # a connection's server session may change between transactions, so the
     # server-side cursors QuerySet.iterator() opens outside a transaction (WITH
     # HOLD, read in several round trips: the leads CSV export) could be looked
     # for on another session. Everything else Leadline keeps on a connection
-    # lasts one transaction (README "What a bigger company does next").
-    # Parameters go to the server beside the statement (server-side binding)
-    # rather than quoted into its text, so a statement psycopg has seen five
-    # times on a connection is prepared there and PostgreSQL stops parsing and
-    # planning it on every request: the intake statements never change shape
-    # (core/prepared.py keeps even their text fixed), and that took about a
-    # fifth off each intake request (bench/README.md "Server-side binding").
-    DATABASES["default"]["OPTIONS"] = {
-        **DATABASES["default"].get("OPTIONS", {}),
-        "server_side_binding": True,
-        "prepare_threshold": 5,
-    }
+    # lasts one transaction, but for the prepared statements (README "What a
+    # bigger company does next").
     if env_bool("LEADLINE_DB_TRANSACTION_POOLING", False):
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
         # A prepared statement lives in one server session, which a pooler in

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import NOT_PROVIDED, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
 from django.db.models.signals import post_save, pre_save
@@ -53,6 +54,43 @@ def _stand_in(kind: type, n: int) -> str | int:
     if kind is int:
         return -(2**31) + 7919 * (n + 1)
     raise TypeError(f"prepared arguments are str or int, not {kind.__name__}")
+
+
+def _prepares(db: Any) -> bool:
+    """Whether statements on this connection may be prepared on the server:
+    PostgreSQL with server-side binding, and not behind a transaction pooler
+    (settings: ``prepare_threshold`` is None there)."""
+    return (
+        db.vendor == "postgresql"
+        and db.features.uses_server_side_binding
+        and db.connection is not None
+        and db.connection.prepare_threshold is not None
+    )
+
+
+def _prepared_executor(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
+    # CursorWrapper._execute, with psycopg told to prepare the statement.
+    db = context["connection"]
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        return context["cursor"].cursor.execute(sql, params, prepare=True)
+
+
+def send(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> None:
+    """``cursor.execute(sql, params)``, and on PostgreSQL the statement is
+    prepared on the server the first time a connection sends it: PostgreSQL
+    then neither parses nor plans it again. Only these statements, whose
+    shape and plan never change (a row by its id, a key by its hash, one
+    INSERT), are prepared: a search's ``LIKE`` or a report's date range is
+    planned with its values every time (settings: ``prepare_threshold``).
+    Goes through Django's execute wrappers and query log like ``execute``."""
+    if not _prepares(cursor.db):
+        cursor.execute(sql, params)
+    elif isinstance(cursor, CursorDebugWrapper):
+        with cursor.debug_sql(sql, params, use_last_executed_query=True):
+            cursor._execute_with_wrappers(sql, params, many=False, executor=_prepared_executor)
+    else:
+        cursor._execute_with_wrappers(sql, params, many=False, executor=_prepared_executor)
 
 
 @dataclass
@@ -146,7 +184,7 @@ class Prepared(Generic[M]):
         for position, name in plan.slots:
             params[position] = arguments[name]
         with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            send(cursor, plan.sql, params)
             rows: Any = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
@@ -334,7 +372,7 @@ def insert(obj: Model) -> None:
         obj.save(force_insert=True, using=using)  # an expression as a value: compiled per call
         return
     with transaction.mark_for_rollback_on_error(using), plan.connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
+        send(cursor, plan.sql, params)
         rows: Any = [cursor.fetchone()]
     if plan.converters:
         rows = list(compiler.apply_converters(rows, plan.converters))

@@ -24,6 +24,9 @@ def test_it_keeps_server_side_cursors_without_a_transaction_pooler(monkeypatch):
     db = settings_with(monkeypatch, DATABASE_URL="postgres://leadline@127.0.0.1:5432/leadline")["DATABASES"]
     assert db["default"].get("DISABLE_SERVER_SIDE_CURSORS", False) is False
     assert db["default"]["CONN_MAX_AGE"] == 60
+    # Bound on the server; psycopg never prepares on its own, core.prepared asks.
+    assert db["default"]["OPTIONS"]["server_side_binding"] is True
+    assert db["default"]["OPTIONS"]["prepare_threshold"] >= 2**31 - 1
 
 
 def test_it_disables_server_side_cursors_behind_a_transaction_pooler(monkeypatch):
@@ -34,6 +37,8 @@ def test_it_disables_server_side_cursors_behind_a_transaction_pooler(monkeypatch
     )["DATABASES"]
     assert db["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert db["default"]["PORT"] == 6432
+    # A prepared statement would be looked for on another server session: none are.
+    assert db["default"]["OPTIONS"]["prepare_threshold"] is None
 
 
 def test_it_ignores_the_pooler_setting_on_sqlite(monkeypatch, tmp_path):

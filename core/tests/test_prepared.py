@@ -279,3 +279,43 @@ def test_a_failed_insert_marks_the_transaction_for_rollback():
         with pytest.raises(IntegrityError):
             insert(AuditEntry(entity=None, entity_id=1, action="x", actor_label="x"))  # NOT NULL
         assert transaction.get_rollback()  # so leaving the block rolls back, as after save()
+
+
+def _server_prepared() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL")
+def test_only_what_core_prepared_sends_is_prepared_on_the_server():
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    key, _ = ApiKey.issue(employee=csr)
+    with CaptureQueriesContext(connection) as ctx:
+        (found,) = KEY.all(key_hash=key.key_hash)
+        insert(AuditEntry(entity="lead", entity_id=1, action="x", actor_label="Ana"))
+    # Counted and logged like any statement.
+    assert found.pk == key.pk
+    assert len(ctx) == 2 and "accounts_apikey" in ctx[0]["sql"] and "core_auditentry" in ctx[1]["sql"]
+    prepared = _server_prepared()
+    assert any("accounts_apikey" in s and "key_hash" in s for s in prepared)
+    assert any(s.startswith('INSERT INTO "core_auditentry"') for s in prepared)
+    # An ordinary query is planned with its values every time, however often it runs:
+    # a generic plan for a LIKE would ignore the pattern.
+    for _ in range(10):
+        list(Lead.objects.filter(name__icontains="zzq"))
+    assert not any("leads_lead" in s and "LIKE" in s for s in _server_prepared())
+
+
+def test_a_prepared_statement_is_still_seen_by_execute_wrappers():
+    seen: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    key, _ = ApiKey.issue(employee=csr)
+    with connection.execute_wrapper(wrapper):
+        assert KEY.first(key_hash=key.key_hash) is not None
+    assert len(seen) == 1 and "accounts_apikey" in seen[0]

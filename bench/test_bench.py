@@ -125,8 +125,6 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
             cur.execute("DROP TABLE IF EXISTS bench_progress")
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(not shutil.which("wrk"), reason="bench/load.py needs wrk")
 def _free_port_pair() -> int:
     """A port p with p and p + 1 free (load.py serves on both), so two runs at once never meet."""
     for _ in range(50):
@@ -142,6 +140,8 @@ def _free_port_pair() -> int:
     raise RuntimeError("no two free ports in a row")
 
 
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not shutil.which("wrk"), reason="bench/load.py needs wrk")
 def test_it_runs_the_load_benchmark_through_every_row() -> None:
     result = subprocess.run(
         [

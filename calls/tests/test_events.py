@@ -152,10 +152,9 @@ def test_it_makes_an_abandoned_call_lead_in_a_handful_of_queries(django_assert_m
     # number; INSERT the lead and its audit entry; UPDATE the call; two savepoint pairs;
     # the capture hooks' reads of the assignment rules and SLA policies; on
     # PostgreSQL the advisory lock on the caller's number (one open lead per number);
-    # the queue's CSRs read and their notices INSERTed (one statement for all; nobody
-    # counts them: calls/services.py _notify_abandoned).
+    # the queue's CSRs told (one INSERT … SELECT of them all: notify_roles).
     EmployeeFactory.create_batch(3, role=Role.CSR)
-    with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 13):
+    with django_assert_max_num_queries(13 if connection.vendor == "postgresql" else 12):
         event(actor, "lost", "ended", started + timedelta(seconds=90))
     assert Lead.objects.get().type == "abandoned_call"
     assert Notification.objects.filter(kind="abandoned_call").count() == 3

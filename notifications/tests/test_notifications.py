@@ -73,3 +73,33 @@ def test_it_will_not_mark_someone_elses(api_as):
 
 def test_it_is_not_for_integrations(integration_api):
     assert integration_api.get("/notifications").status_code == 403
+
+
+def test_it_tells_roles_in_one_statement_once_per_key(django_assert_num_queries):
+    csrs = EmployeeFactory.create_batch(2, role=Role.CSR)
+    office = EmployeeFactory(role=Role.OFFICE)
+    EmployeeFactory(role=Role.CSR, active=False)
+    EmployeeFactory(role=Role.MANAGER)
+    long_text = "x" * 400
+    with django_assert_num_queries(1):
+        told = notify_roles(
+            roles=[Role.CSR, Role.OFFICE], kind="booking_new", text=long_text, url="/bookings/7/", key="b:7"
+        )
+    assert told == 3
+    rows = list(Notification.objects.order_by("employee_id"))
+    assert [r.employee_id for r in rows] == sorted(e.pk for e in [*csrs, office])
+    assert {(r.kind, r.text, r.url, r.key, r.read_at) for r in rows} == {
+        ("booking_new", "x" * 300, "/bookings/7/", "b:7", None)
+    }
+    assert all(r.created_at is not None for r in rows)
+    # Told again under the same key: nobody twice; a new CSR is told now.
+    late = EmployeeFactory(role=Role.CSR)
+    assert notify_roles(roles=[Role.CSR, Role.OFFICE], kind="booking_new", text="again", key="b:7") == 1
+    assert Notification.objects.filter(employee=late, key="b:7").count() == 1
+    assert Notification.objects.count() == 4
+    # Without a key every call tells everyone again.
+    assert notify_roles(roles=[Role.OFFICE], kind="booking_new", text="plain") == 1
+    assert notify_roles(roles=[Role.OFFICE], kind="booking_new", text="plain") == 1
+    assert notify_roles(roles=[], kind="booking_new", text="nobody") == 0
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify_roles(roles=[Role.CSR], kind="nonsense", text="x")

@@ -124,8 +124,10 @@ class _CustomerSearch(QuerySet[Customer]):
     page read through bitmap scans (``core.pagination.no_index_walks``) whoever
     evaluates it — the customers page, the API, the merge and lead-conversion
     pickers — since the planner would otherwise walk the ``(name, id)`` index
-    past every customer that sorts before the matches (983 ms for "ced" at
-    300,000 customers). Only the page's own statement: prefetches run after."""
+    past every customer that sorts before the matches ("ced" at 300,000
+    customers: 210,000 read, 246 ms, against 22 ms). Only the page's own
+    statement: prefetches run after, and ``iterator()``, ``count()`` and
+    ``exists()``, which no caller uses on a search, are planned as usual."""
 
     def _fetch_all(self) -> None:
         if self._result_cache is None:
@@ -137,11 +139,11 @@ class _CustomerSearch(QuerySet[Customer]):
 def customers_search(*, q: str = "", phone: str = "", email: str = "") -> QuerySet[Customer]:
     """The customer search box: name, phone in any format, email or street.
 
-    Contact and street matches are ``pk IN (subquery)`` rather than joins, so
-    no ``DISTINCT`` is needed and a page stays an ordered range scan. On
-    PostgreSQL a fragment that is no phone or email is looked up in the
+    On PostgreSQL a fragment that is no phone or email is looked up in the
     customer's name and its copy of the streets: one table, two trigram
-    indexes, no join.
+    indexes, no join. Otherwise contact and street matches are ``pk IN
+    (subquery)`` rather than joins, so no ``DISTINCT`` is needed. Either way
+    the same customers, which the caller orders and pages.
     """
     text = q.strip()
     as_phone = try_normalize_phone(text) if any(ch.isdigit() for ch in text) else None

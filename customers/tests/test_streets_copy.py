@@ -3,8 +3,11 @@ customer's ``search_streets`` is its locations' streets, kept exact by
 triggers through every way a location is written, and the one-table search
 that reads it answers what the UNION over locations answers, in the same order."""
 
+import threading
+import time
+
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.actor import Actor
@@ -224,3 +227,33 @@ def test_it_turns_index_walks_off_in_a_transaction_of_its_own_outside_one():
     sqls = [q["sql"] for q in queries.captured_queries]
     assert sqls[:2] == ["BEGIN", "SET LOCAL enable_indexscan = off"] and sqls[-1] == "COMMIT", sqls
     assert _index_scans() == "on" and not connection.in_atomic_block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_every_street_when_many_add_locations_to_one_customer_at_once():
+    # Each writer's trigger waits for the others' (a lock on the customer) and then
+    # reads the streets anew, so none stores a copy without another's street.
+    ann = CustomerFactory(name="Ann Lee")
+    n = 8
+    start = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def add(i: int) -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                location_add(customer=ann, address={"street": f"{i} Cedar Ln", **ADDRESS})
+                time.sleep(0.05)  # hold the transaction open while the others queue
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    _assert_exact()
+    assert len(_copies()[ann.pk].split(STREETS_SEPARATOR)) == n

@@ -36,6 +36,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -184,6 +185,10 @@ def database_url() -> str:
 class Server:
     def __init__(self, name: str, port: int, settings_module: str, env: dict[str, str]) -> None:
         self.name, self.port = name, port
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                # Something else would answer wrk (another run's server): refuse to measure it.
+                raise SystemExit(f"port {port} is already in use: pick another --port")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
             [

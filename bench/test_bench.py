@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,16 +133,33 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not shutil.which("wrk"), reason="bench/load.py needs wrk")
+def _free_port_pair() -> int:
+    """A port p with p and p + 1 free (load.py serves on both), so two runs at once never meet."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return int(port)
+    raise RuntimeError("no two free ports in a row")
+
+
 def test_it_runs_the_load_benchmark_through_every_row() -> None:
     result = subprocess.run(
         [
             sys.executable, str(BENCH / "load.py"),
-            "--duration", "1", "--rounds", "1", "--soak", "1", "--concurrency", "2", "--port", "8188",
+            "--duration", "1", "--rounds", "1", "--soak", "1", "--concurrency", "2",
+            "--port", str(_free_port_pair()),
         ],
         cwd=ROOT, env=own_database_url("load"), capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     for row in (
+        "Ninja + key auth + 1 INSERT",
         "POST /api/v1/leads",
         "POST /calls/events (3 per call)",
         "POST /bookings",

@@ -38,7 +38,7 @@ from core.errors import conflict, forbidden, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
 from core.phones import format_phone, try_normalize_phone
-from core.prepared import Prepared, PreparedIn, insert, set_prefetched_children
+from core.prepared import Prepared, PreparedIn, insert_unless_conflict, set_prefetched_children
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import REACHABLE_LIMIT, customers_reachable
@@ -222,14 +222,12 @@ def call_event_record(
         )
         _apply_event(new, event=event, at=at, agent=agent, recording_url=recording_url)
         new.duration_seconds, new.classification = call_duration(new), call_classify(new)
-        try:
-            # The first event of a call is usually "ringing": one INSERT, nothing else to do.
-            with transaction.atomic():
-                insert(new)
-        except IntegrityError:
+        # The first event of a call is usually "ringing": one INSERT, nothing else to do.
+        if not insert_unless_conflict(new):
             # Another event for the same new call won the race: merge into its row.
             call = _locked_call(provider=provider, provider_call_id=provider_call_id)
-            assert call is not None
+            if call is None:
+                raise IntegrityError(f"call {provider_call_id!r} could not be stored")
         else:
             if new.ended_at is not None:
                 # Classified before the INSERT: ``_reclassify`` sees no change, so say it here.

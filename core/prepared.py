@@ -33,9 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import NOT_PROVIDED, Model, QuerySet
+from django.db.models.constants import OnConflict
 from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler
@@ -306,9 +307,11 @@ class _InsertPlan:
 _insert_local = threading.local()
 
 
-def _insert_plan(model: type[Model], using: str) -> _InsertPlan | None:
-    plans: dict[tuple[type[Model], str], _InsertPlan | None] = _insert_local.__dict__.setdefault("plans", {})
-    key = (model, using)
+def _insert_plan(model: type[Model], using: str, ignore_conflicts: bool) -> _InsertPlan | None:
+    plans: dict[tuple[type[Model], str, bool], _InsertPlan | None] = _insert_local.__dict__.setdefault(
+        "plans", {}
+    )
+    key = (model, using, ignore_conflicts)
     connection = connections[using]
     if key in plans:
         known = plans[key]
@@ -321,11 +324,12 @@ def _insert_plan(model: type[Model], using: str) -> _InsertPlan | None:
         meta.parents
         or meta.auto_field is None
         or not connection.features.can_return_columns_from_insert
+        or (ignore_conflicts and not connection.features.supports_ignore_conflicts)
         or any(f.db_default is not NOT_PROVIDED for f in fields)
     ):
         plans[key] = None
         return None
-    query = InsertQuery(model)
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
     # One row of placeholders: the values are bound per call, in ``fields``' order.
     query.insert_values(fields, [model()], raw=False)
     compiler = query.get_compiler(using=using)
@@ -346,6 +350,49 @@ def _insert_plan(model: type[Model], using: str) -> _InsertPlan | None:
     return plan
 
 
+def _insert(obj: Model, *, ignore_conflicts: bool) -> bool:
+    model = type(obj)
+    using = DEFAULT_DB_ALIAS
+    plan = _insert_plan(model, using, ignore_conflicts)
+    if (
+        plan is None
+        or obj.pk is not None  # an id chosen by the caller is inserted too: the ORM's way
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        return _save(obj, using, ignore_conflicts)
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    compiler = plan.compiler
+    params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in plan.fields]
+    if any(hasattr(p, "resolve_expression") for p in params):
+        return _save(obj, using, ignore_conflicts)  # an expression as a value: compiled per call
+    with transaction.mark_for_rollback_on_error(using), plan.connection.cursor() as cursor:
+        send(cursor, plan.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False  # ON CONFLICT DO NOTHING: another row holds the unique values
+    rows: Any = [row]
+    if plan.converters:
+        rows = list(compiler.apply_converters(rows, plan.converters))
+    for value, field in zip(rows[0], plan.returning, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using
+    return True
+
+
+def _save(obj: Model, using: str, ignore_conflicts: bool) -> bool:
+    if not ignore_conflicts:
+        obj.save(force_insert=True, using=using)
+        return True
+    try:
+        with transaction.atomic(using=using):
+            obj.save(force_insert=True, using=using)
+    except IntegrityError:
+        return False
+    return True
+
+
 def insert(obj: Model) -> None:
     """``obj.save(force_insert=True)`` for a new row of a plain model, with the
     INSERT compiled once per model, thread and database: each call prepares its
@@ -354,29 +401,14 @@ def insert(obj: Model) -> None:
     them to the same SQL. Models with a parent, a database default, a field
     with its own placeholder, or ``pre_save``/``post_save`` receivers, and a
     database that cannot return the new id, take ``save()`` itself."""
-    model = type(obj)
-    using = DEFAULT_DB_ALIAS
-    plan = _insert_plan(model, using)
-    if (
-        plan is None
-        or obj.pk is not None  # an id chosen by the caller is inserted too: the ORM's way
-        or pre_save.has_listeners(model)
-        or post_save.has_listeners(model)
-    ):
-        obj.save(force_insert=True, using=using)
-        return
-    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    compiler = plan.compiler
-    params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in plan.fields]
-    if any(hasattr(p, "resolve_expression") for p in params):
-        obj.save(force_insert=True, using=using)  # an expression as a value: compiled per call
-        return
-    with transaction.mark_for_rollback_on_error(using), plan.connection.cursor() as cursor:
-        send(cursor, plan.sql, params)
-        rows: Any = [cursor.fetchone()]
-    if plan.converters:
-        rows = list(compiler.apply_converters(rows, plan.converters))
-    for value, field in zip(rows[0], plan.returning, strict=True):
-        setattr(obj, field.attname, value)
-    obj._state.adding = False
-    obj._state.db = using
+    _insert(obj, ignore_conflicts=False)
+
+
+def insert_unless_conflict(obj: Model) -> bool:
+    """``insert(obj)`` unless a row already holds one of its unique values
+    (``INSERT … ON CONFLICT DO NOTHING``; SQLite's ``INSERT OR IGNORE``): False,
+    and nothing written, then. Where a race is expected (two events of one new
+    call) this replaces a savepoint and a caught ``IntegrityError``: two
+    round trips fewer. On SQLite ``OR IGNORE`` also skips a NOT NULL or CHECK
+    violation, so a caller that finds no conflicting row must raise."""
+    return _insert(obj, ignore_conflicts=True)

@@ -15,7 +15,15 @@ from django.utils import timezone
 from accounts.models import ApiKey, Employee, Integration, Role
 from catalog.tests.factories import DismissReasonFactory
 from core.models import AuditEntry
-from core.prepared import Prepared, PreparedIn, PreparedShapes, by_pk, insert, set_prefetched_children
+from core.prepared import (
+    Prepared,
+    PreparedIn,
+    PreparedShapes,
+    by_pk,
+    insert,
+    insert_unless_conflict,
+    set_prefetched_children,
+)
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -319,3 +327,25 @@ def test_a_prepared_statement_is_still_seen_by_execute_wrappers():
     with connection.execute_wrapper(wrapper):
         assert KEY.first(key_hash=key.key_hash) is not None
     assert len(seen) == 1 and "accounts_apikey" in seen[0]
+
+
+def test_insert_unless_conflict_writes_nothing_when_a_row_holds_its_unique_values():
+    from accounts.tests.factories import IntegrationFactory
+    from calls.models import Call
+
+    provider = IntegrationFactory()
+    first = Call(provider=provider, provider_call_id="same", from_number="+15125550100")
+    assert insert_unless_conflict(first) is True
+    assert first.pk is not None and first._state.adding is False
+    second = Call(provider=provider, provider_call_id="same", from_number="+15125550199")
+    with CaptureQueriesContext(connection) as ctx:
+        assert insert_unless_conflict(second) is False
+    assert len(ctx) == 1  # no savepoint around it
+    assert second.pk is None
+    # The transaction is still usable, and the first row is untouched.
+    assert list(Call.objects.filter(provider_call_id="same").values_list("pk", "from_number")) == [
+        (first.pk, "+15125550100")
+    ]
+    other = Call(provider=provider, provider_call_id="other")
+    assert insert_unless_conflict(other) is True
+    assert _row(Call, other.pk) == _fields(other)

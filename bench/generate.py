@@ -359,6 +359,9 @@ def main(argv: list[str] | None = None) -> None:
             """,
             p,
         )
+        # The phase runs with triggers off (replica role), so the customers' copy of
+        # their streets (customers migration 0004) is filled here, by its one definition.
+        sql("UPDATE customers_customer SET search_streets = customers_location_streets(id)")
         sql(
             """
             INSERT INTO customers_contactpoint (customer_id, kind, value, label)

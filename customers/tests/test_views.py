@@ -1,5 +1,6 @@
 # factory_boy's metaclass __call__ is untyped, so mypy reads Factory() as the factory, not the model.
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Role
@@ -112,8 +113,10 @@ def _search_with(n, client, django_assert_max_num_queries):
         loc = LocationFactory()
         PhoneFactory(customer=loc.customer)
         LocationFactory(customer=loc.customer)
-    # session, user, employee, customers (with job counts), phones, locations
-    with django_assert_max_num_queries(6):
+    # session, user, employee, customers (with job counts), phones, locations; on
+    # PostgreSQL the customers are read with index walks off, set and set back
+    # around them (in a transaction of their own outside a test: BEGIN, SET, COMMIT)
+    with django_assert_max_num_queries(6 if connection.vendor == "sqlite" else 8):
         r = client.get(reverse("customer_search"), {"q": "Oak"})
     assert len(r.context["customers"]) == min(n, 25)
 

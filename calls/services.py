@@ -183,7 +183,6 @@ def _new_call(*, provider: Integration, provider_call_id: str, from_number: str,
     )
 
 
-@transaction.atomic
 def call_event_record(
     *,
     actor: Actor,
@@ -200,6 +199,12 @@ def call_event_record(
     Only an integration (the call's provider) posts events; numbers arrive
     already in E.164 (the API normalises them). Idempotent by call id and
     event: each event fills only what is still empty.
+
+    A call's first event, "ringing", almost always names a call nobody has
+    stored: it is one ``INSERT … ON CONFLICT DO NOTHING``, with no transaction
+    and no lock (4 statements with the key, not 7). Any other event, or a
+    ringing that finds its call stored (a retry, events out of order), merges
+    into the row under its lock, in a transaction.
     """
     provider = actor.integration
     if provider is None:
@@ -209,9 +214,45 @@ def call_event_record(
     provider_call_id = provider_call_id.strip()
     if not provider_call_id:
         raise invalid("provider_call_id", "is required")
-    agent = _agent(agent_id) if event == "accepted" else None
     at = at or timezone.now()
+    if event == "ringing":
+        new = _new_call(
+            provider=provider,
+            provider_call_id=provider_call_id,
+            from_number=from_number,
+            to_number=to_number,
+        )
+        _apply_event(new, event=event, at=at, recording_url=recording_url)
+        new.duration_seconds, new.classification = call_duration(new), call_classify(new)
+        if insert_unless_conflict(new):
+            return new
+    return _merge_event(
+        actor=actor,
+        provider=provider,
+        provider_call_id=provider_call_id,
+        event=event,
+        at=at,
+        from_number=from_number,
+        to_number=to_number,
+        agent_id=agent_id,
+        recording_url=recording_url,
+    )
 
+
+@transaction.atomic
+def _merge_event(
+    *,
+    actor: Actor,
+    provider: Integration,
+    provider_call_id: str,
+    event: str,
+    at: datetime,
+    from_number: str,
+    to_number: str,
+    agent_id: int | None,
+    recording_url: str,
+) -> Call:
+    agent = _agent(agent_id) if event == "accepted" else None
     call = _locked_call(provider=provider, provider_call_id=provider_call_id)
     if call is None:
         new = _new_call(

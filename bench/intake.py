@@ -65,51 +65,18 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
-from django.http import HttpRequest, HttpResponse, JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import URLPattern, URLResolver, include, path  # noqa: E402
-from django.views.decorators.csrf import csrf_exempt  # noqa: E402
-from django.views.decorators.http import require_POST  # noqa: E402
-from ninja import NinjaAPI, Schema  # noqa: E402
 
-from accounts.api_auth import KeyAuth  # noqa: E402
-
-
-@csrf_exempt
-@require_POST
-def bare_insert(request: HttpRequest) -> HttpResponse:
-    from customers.models import Customer
-
-    data = json.loads(request.body)
-    customer = Customer.objects.create(name=data["name"])
-    return JsonResponse({"id": customer.pk}, status=201)
-
-
-class NameIn(Schema):
-    name: str
-
-
-class IdOut(Schema):
-    id: int
-
-
-# The floor for any API write: the same INSERT behind Ninja (parse, validate,
-# serialise) and the API's key authentication, with no domain rule.
-bench_api = NinjaAPI(urls_namespace="bench", auth=[KeyAuth()], docs_url=None, openapi_url=None)
-
-
-@bench_api.post("/insert", response={201: IdOut})
-def ninja_insert(request: HttpRequest, payload: NameIn) -> tuple[int, dict[str, int]]:
-    from customers.models import Customer
-
-    return 201, {"id": Customer.objects.create(name=payload.name).pk}
-
+# The bars, shared with bench/load.py: a bare one-INSERT view, and the same
+# INSERT behind Ninja and the API's key authentication (the floor of any API write).
+from load_urls import bare_insert, floor_api  # noqa: E402
 
 # This module is the URLconf while the benchmark runs: the app's URLs plus the bare views.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("bench/bare", bare_insert),
-    path("bench/ninja/", bench_api.urls),
+    path("bench/", floor_api.urls),
     path("", include("config.urls")),
 ]
 
@@ -247,7 +214,7 @@ def build_scenarios(client: Client) -> dict[str, Scenario]:
         return post("/bench/bare", {"name": f"Bare {i}"}, {})
 
     def ninja(i: int) -> int:
-        return post("/bench/ninja/insert", {"name": f"Ninja {i}"}, as_csr)
+        return post("/bench/floor", {"name": f"Ninja {i}"}, as_csr)
 
     def customer(i: int) -> int:
         body = {

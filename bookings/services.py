@@ -203,7 +203,6 @@ def _notify_new(booking: Booking) -> None:
         text=f"New {booking.get_channel_display().lower()} booking: {who}",
         url=reverse("booking_detail", args=[booking.pk]),
         key=f"booking_new:{booking.pk}",
-        count=False,
     )
 
 

@@ -168,11 +168,22 @@ def _locked_call(*, provider: Integration, provider_call_id: str) -> Call | None
     return call
 
 
-def _new_call(*, provider: Integration, provider_call_id: str, from_number: str, to_number: str) -> Call:
+def _new_call(
+    *,
+    provider: Integration,
+    provider_call_id: str,
+    from_number: str,
+    to_number: str,
+    event: str,
+    at: datetime,
+    agent: Employee | None = None,
+    recording_url: str = "",
+) -> Call:
+    """The unsaved call a first event describes, classified."""
     campaign = campaign_for_number(to_number) if to_number else None
     # One match is a safe guess for the screen; several are left for the CSR to choose.
     matched = customers_reachable(phone=from_number)[:2] if from_number else []
-    return Call(
+    call = Call(
         provider=provider,
         provider_call_id=provider_call_id,
         from_number=from_number,
@@ -181,6 +192,9 @@ def _new_call(*, provider: Integration, provider_call_id: str, from_number: str,
         unknown_tracking_number=campaign is None,
         customer=matched[0] if len(matched) == 1 else None,
     )
+    _apply_event(call, event=event, at=at, agent=agent, recording_url=recording_url)
+    call.duration_seconds, call.classification = call_duration(call), call_classify(call)
+    return call
 
 
 def call_event_record(
@@ -221,9 +235,10 @@ def call_event_record(
             provider_call_id=provider_call_id,
             from_number=from_number,
             to_number=to_number,
+            event=event,
+            at=at,
+            recording_url=recording_url,
         )
-        _apply_event(new, event=event, at=at, recording_url=recording_url)
-        new.duration_seconds, new.classification = call_duration(new), call_classify(new)
         if insert_unless_conflict(new):
             return new
     return _merge_event(
@@ -255,15 +270,17 @@ def _merge_event(
     agent = _agent(agent_id) if event == "accepted" else None
     call = _locked_call(provider=provider, provider_call_id=provider_call_id)
     if call is None:
+        # A call whose first word is not "ringing" (a missed ringing, a recording).
         new = _new_call(
             provider=provider,
             provider_call_id=provider_call_id,
             from_number=from_number,
             to_number=to_number,
+            event=event,
+            at=at,
+            agent=agent,
+            recording_url=recording_url,
         )
-        _apply_event(new, event=event, at=at, agent=agent, recording_url=recording_url)
-        new.duration_seconds, new.classification = call_duration(new), call_classify(new)
-        # The first event of a call is usually "ringing": one INSERT, nothing else to do.
         if not insert_unless_conflict(new):
             # Another event for the same new call won the race: merge into its row.
             call = _locked_call(provider=provider, provider_call_id=provider_call_id)
@@ -432,7 +449,7 @@ def _notify_abandoned(lead: Lead, call: Call) -> None:
     if lead.assignee_id is not None:
         notify(employees=[lead.assignee_id], kind="abandoned_call", text=text, url=url, key=key, count=False)
     else:
-        notify_roles(roles=QUEUE_ROLES, kind="abandoned_call", text=text, url=url, key=key, count=False)
+        notify_roles(roles=QUEUE_ROLES, kind="abandoned_call", text=text, url=url, key=key)
 
 
 # --- what CSRs do -----------------------------------------------------------

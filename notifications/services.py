@@ -45,9 +45,13 @@ def notify(
     return _write(active, kind=kind, text=text, url=url, key=key, count=count)
 
 
-def _write(active: list[int], *, kind: str, text: str, url: str, key: str, count: bool = True) -> int:
+def _check_kind(kind: str) -> None:
     if kind not in Notification.Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
+
+
+def _write(active: list[int], *, kind: str, text: str, url: str, key: str, count: bool = True) -> int:
+    _check_kind(kind)
     if not active:
         return 0
     now = timezone.now()
@@ -62,19 +66,16 @@ def _write(active: list[int], *, kind: str, text: str, url: str, key: str, count
     return Notification.objects.filter(employee_id__in=active, key=key, created_at=now).count()
 
 
-def notify_roles(
-    *, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "", count: bool = True
-) -> int:
+def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", key: str = "") -> int:
     """Tell every active employee with one of ``roles`` (e.g. the managers);
     returns how many were told (with ``key``: told now, not before).
 
     One statement, ``INSERT … SELECT`` from the employees with ``ON CONFLICT
     DO NOTHING`` for the key, rather than reading the employees and then
     inserting a row each: a new booking and an abandoned call tell the intake
-    queue this way on the hot path. ``count`` is accepted for ``notify``'s
-    sake; the count comes back with the rows at no cost."""
-    if kind not in Notification.Kind.values:
-        raise ValueError(f"unknown notification kind {kind!r}")
+    queue this way on the hot path. The count comes back with the rows, exact
+    and at no cost (``notify``'s ``count`` has no use here)."""
+    _check_kind(kind)
     wanted = sorted(set(roles))
     if not wanted:
         return 0
@@ -97,7 +98,9 @@ def notify_roles(
 
 @lru_cache(maxsize=32)
 def _roles_sql(vendor: str, roles: int) -> str:
-    # Names from the models' meta, quoted; every value is a bound parameter.
+    # One text per database kind (``vendor``: the cache key; Leadline has one
+    # database) and number of roles. Names from the models' meta, quoted;
+    # every value is a bound parameter.
     qn = connection.ops.quote_name
     n, e = Notification._meta, Employee._meta
     fields = ("employee", "text", "url", "key", "created_at", "kind")

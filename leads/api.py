@@ -31,7 +31,6 @@ from leads.selectors import LeadChannel, LeadFilters, LeadType, leads_filtered, 
 from leads.services import (
     CaptureResult,
     Contact,
-    Matches,
     lead_add_note,
     lead_capture,
     lead_capture_from_job,
@@ -150,6 +149,11 @@ class LeadCreatedOut(LeadOut):
     warnings: list[str]
     matches: MatchesOut
 
+    @staticmethod
+    def resolve_tags(obj: Lead) -> list[int]:
+        # Always a _Captured: the tags the capture set, known without a query.
+        return list(getattr(obj, "tag_ids"))  # noqa: B009
+
 
 class ActivityOut(Schema):
     id: int
@@ -243,10 +247,12 @@ class _Captured:
     """A captured lead seen through ``LeadCreatedOut``: the lead's fields plus
     what capture said about it."""
 
-    def __init__(self, lead: Lead, warnings: list[str], matches: Matches) -> None:
-        self.lead = lead
-        self.warnings = warnings
-        self.matches = {"customers": matches.customers, "open_leads": matches.open_leads}
+    def __init__(self, captured: CaptureResult) -> None:
+        self.lead = captured.lead
+        self.warnings = captured.warnings
+        self.matches = {"customers": captured.matches.customers, "open_leads": captured.matches.open_leads}
+        # Known from the capture: reading them back would cost a query per answer.
+        self.tag_ids = captured.tag_ids
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lead, name)
@@ -308,7 +314,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, _Captured]:
     a = actor(request)
     if payload.booking_id is not None:
         converted = _lead_from_booking(a, payload)
-        return 201, _Captured(converted.lead, converted.warnings, converted.matches)
+        return 201, _Captured(converted)
     result = lead_capture(
         actor=a,
         type=payload.type,
@@ -332,7 +338,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, _Captured]:
         # An integration may post leads but reads nothing: it is not shown who else matches.
         with_matches=a.integration is None,
     )
-    return 201, _Captured(result.lead, result.warnings, result.matches)
+    return 201, _Captured(result)
 
 
 @router.get("/leads", response=responses({200: Page[LeadOut]}))

@@ -26,7 +26,7 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import PreparedShapes, insert, set_prefetched
+from core.prepared import PreparedShapes, insert
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
@@ -65,6 +65,8 @@ class CaptureResult:
     lead: Lead
     warnings: list[str]
     matches: Matches
+    # The new lead's tags, known without asking (an answer shows them).
+    tag_ids: list[int] = field(default_factory=list)
 
 
 def normalize_contact(contact: Contact, *, prefix: str = "contact") -> dict[str, str]:
@@ -255,13 +257,6 @@ def _check_origin_job_links(
     return errors
 
 
-def _known_tags(lead: Lead, tags: Sequence[Tag]) -> None:
-    """A lead just created has exactly these tags: answer ``lead.tags.all()`` from
-    them rather than with a query (the API's answer reads them on every capture).
-    Adding or removing a tag later drops this cache, as Django does for a prefetch."""
-    set_prefetched(lead, "tags", tags)
-
-
 @transaction.atomic
 def lead_capture(
     *,
@@ -415,7 +410,6 @@ def lead_capture(
     insert(lead)  # compiled once: every capture sends the same INSERT
     if tags:
         lead.tags.set(tags)
-    _known_tags(lead, tags)
     AuditEntry.record(
         actor=actor,
         entity="lead",
@@ -436,6 +430,7 @@ def lead_capture(
         lead=lead,
         warnings=capture_warnings(contact=cleaned, customer=customer, location=location),
         matches=matches,
+        tag_ids=sorted(t.pk for t in tags),
     )
 
 

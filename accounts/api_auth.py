@@ -9,6 +9,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from accounts.actor import Actor, actor_from_request
 from accounts.models import ApiKey, hash_key
+from core import generation
 from core.prepared import Prepared
 
 # A key's last use is written at most this often, so a busy integration's
@@ -40,10 +41,14 @@ def key_actor(request: HttpRequest, token: str) -> Actor | None:
 # The key with its owner, in one statement compiled once per process (core.prepared):
 # every API request asks, and compiling this three-table SELECT cost more than
 # the rest of an API write's floor (bench/README.md, "the API floor").
+# It also reads the configuration generation (core.generation), so the rest of
+# the request reads campaigns, rules and the like only when they have changed.
 _KEY = Prepared(
-    lambda key_hash: ApiKey.objects.select_related("employee", "integration").filter(
-        key_hash=key_hash, revoked_at__isnull=True
-    )[:1],
+    lambda key_hash: (
+        ApiKey.objects.select_related("employee", "integration")
+        .filter(key_hash=key_hash, revoked_at__isnull=True)
+        .annotate(config_generation=generation.current_subquery())[:1]
+    ),
     key_hash=str,
 )
 
@@ -52,6 +57,7 @@ def _key_actor(token: str) -> Actor | None:
     key = _KEY.first(key_hash=hash_key(token))
     if key is None:
         return None
+    generation.note(key.config_generation)  # type: ignore[attr-defined]
     if key.employee is not None and not key.employee.active:
         return None
     if key.integration is not None and not key.integration.active:

@@ -24,7 +24,13 @@ class AssignmentConfig(AppConfig):
     def ready(self) -> None:
         # Every lead captured anywhere gets its owner and its clock here (leads.hooks).
         from assignment import services
+        from assignment.models import AssignmentRule, SlaPolicy
+        from core import generation
         from leads import hooks
+
+        # Their tables keep the configuration generation (migration 0002; core.generation).
+        generation.keep(AssignmentRule)
+        generation.keep(SlaPolicy)
 
         hooks.on_prepare(services.lead_prepare)
         hooks.on_captured(services.lead_captured)

@@ -91,9 +91,12 @@ def rule_matches(rule: AssignmentRule, facts: LeadFacts) -> bool:
     )
 
 
-# Read on every capture, so compiled once per process (core.prepared).
-_ACTIVE_RULES = Prepared(lambda: AssignmentRule.objects.filter(active=True).order_by("position", "id"))
-_ACTIVE_POLICIES = Prepared(lambda: SlaPolicy.objects.filter(active=True).order_by("id"))
+# Read on every capture, so compiled once per process (core.prepared), and
+# during an API request read once per change of configuration (core.generation).
+_ACTIVE_RULES = Prepared(
+    lambda: AssignmentRule.objects.filter(active=True).order_by("position", "id"), kept=True
+)
+_ACTIVE_POLICIES = Prepared(lambda: SlaPolicy.objects.filter(active=True).order_by("id"), kept=True)
 
 
 def matching_rule(facts: LeadFacts, rules: Iterable[AssignmentRule] | None = None) -> AssignmentRule | None:

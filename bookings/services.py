@@ -76,6 +76,7 @@ _RULES = Prepared(
         .order_by("position", "id")
         .only("utm_source", "utm_medium", "utm_campaign", "campaign_id")
     ),
+    kept=True,
     integration_id=int,
 )
 

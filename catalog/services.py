@@ -87,9 +87,11 @@ def campaign_for_number(number: str) -> Campaign | None:
     return row.campaign if row else None
 
 
-# Every new call looks its dialled number up: compiled once (core.prepared).
+# Every new call looks its dialled number up: compiled once (core.prepared), and
+# during an API request read once per change of configuration (core.generation).
 _TRACKING_NUMBER = Prepared(
     lambda number: TrackingNumber.objects.select_related("campaign").filter(number=number, active=True)[:1],
+    kept=True,
     number=str,
 )
 

@@ -96,3 +96,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.key})"
+
+
+class ConfigGeneration(models.Model):
+    """One row (id 1): the number every change to a kept table moves (``core.generation``)."""
+
+    value = models.BigIntegerField()
+
+    class Meta:
+        db_table = "core_configgeneration"
+
+    def __str__(self) -> str:
+        return f"configuration generation {self.value}"

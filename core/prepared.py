@@ -28,6 +28,7 @@ execute wrappers like any other.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.subqueries import InsertQuery
 from django.db.transaction import TransactionManagementError
+
+from core import generation
 
 M = TypeVar("M", bound=Model)
 
@@ -112,17 +115,38 @@ class _Plan:
     locks: bool
 
 
+def _fresh(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A held row with its lists and dicts (a JSON column) copied, so an instance
+    built from it never shares a mutable value with the one held, or another."""
+    if any(isinstance(value, list | dict) for value in row):
+        return tuple(copy.deepcopy(value) if isinstance(value, list | dict) else value for value in row)
+    return tuple(row)
+
+
+# Rows a kept lookup read, per arguments, under one generation; at most this
+# many argument combinations are held (a probe of unknown ids cannot grow it).
+KEPT_ENTRIES = 512
+
+
 class Prepared(Generic[M]):
     """``Prepared(lambda key_hash: ApiKey.objects.filter(key_hash=key_hash), key_hash=str)``;
-    then ``lookup.all(key_hash=h)`` or ``lookup.first(key_hash=h)``."""
+    then ``lookup.all(key_hash=h)`` or ``lookup.first(key_hash=h)``.
 
-    def __init__(self, build: Callable[..., QuerySet[M]], **arguments: type) -> None:
+    ``kept=True``: every table the query reads keeps the configuration
+    generation (``core.generation``), so during an API request the rows read
+    under the generation the request noted are answered again without a
+    statement (as fresh instances), until the generation moves."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], *, kept: bool = False, **arguments: Any) -> None:
         for name, kind in arguments.items():
             if kind not in ARGUMENT_TYPES:
                 raise TypeError(f"argument {name!r}: prepared arguments are str or int")
         self._build = build
         self._arguments = arguments
         self._local = threading.local()
+        self._kept = kept
+        # (generation, {arguments: rows}); replaced whole, so threads never see it half-made.
+        self._kept_rows: tuple[int, dict[tuple[Any, ...], list[Any]]] | None = None
 
     def _plan(self, using: str) -> _Plan:
         plans: dict[str, _Plan] = self._local.__dict__.setdefault("plans", {})
@@ -140,6 +164,17 @@ class Prepared(Generic[M]):
             raise ValueError("a prepared query returns model instances (no values()/values_list())")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        if self._kept:
+            # The tables the SQL names (a join the ORM set up and then trimmed is not sent).
+            quote = connection.ops.quote_name
+            read = {
+                join.table_name for join in compiler.query.alias_map.values() if quote(join.table_name) in sql
+            }
+            unkept = read - generation.kept_tables()
+            if unkept:
+                raise ValueError(
+                    f"a kept lookup reads tables that do not keep the generation: {sorted(unkept)}"
+                )
         slots = []
         for name, value in stand_ins.items():
             found = [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
@@ -181,6 +216,19 @@ class Prepared(Generic[M]):
         plan = self._plan(using)
         if plan.locks and plan.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        seen = generation.noted() if self._kept else None
+        if seen is None:
+            return self._instances(plan, self._read(plan, arguments))
+        key = tuple(arguments.values())
+        held = self._kept_rows
+        if held is not None and held[0] == seen and key in held[1]:
+            return self._instances(plan, [_fresh(row) for row in held[1][key]])
+        rows = self._read(plan, arguments)
+        entries = held[1] if held is not None and held[0] == seen and len(held[1]) < KEPT_ENTRIES else {}
+        self._kept_rows = (seen, {**entries, key: [_fresh(row) for row in rows]})
+        return self._instances(plan, rows)
+
+    def _read(self, plan: _Plan, arguments: dict[str, str | int]) -> list[Any]:
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = arguments[name]
@@ -189,6 +237,10 @@ class Prepared(Generic[M]):
             rows: Any = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
+        return list(rows)
+
+    def _instances(self, plan: _Plan, rows: list[Any]) -> list[M]:
+        using = DEFAULT_DB_ALIAS
         assert plan.compiler.klass_info is not None
         model = plan.compiler.klass_info["model"]
         found: list[M] = []
@@ -215,7 +267,9 @@ def by_pk(model: type[M]) -> Prepared[M]:
     lookup = _by_pk.get(model)
     if lookup is None:
         lookup = _by_pk[model] = Prepared(
-            lambda pk: model._default_manager.filter(pk=pk).order_by()[:1], pk=int
+            lambda pk: model._default_manager.filter(pk=pk).order_by()[:1],
+            kept=generation.is_kept(model),
+            pk=int,
         )
     return lookup
 
@@ -238,7 +292,7 @@ class PreparedShapes(Generic[M]):
             unknown = shape - self._arguments.keys()
             if unknown:
                 raise TypeError(f"unknown arguments {sorted(unknown)}")
-            kinds = {name: self._arguments[name] for name in self._arguments if name in shape}
+            kinds: dict[str, Any] = {name: self._arguments[name] for name in self._arguments if name in shape}
             lookup = self._plans[shape] = Prepared(self._build, **kinds)
         return lookup.all(**given)
 
@@ -259,9 +313,9 @@ class PreparedIn(Generic[M]):
             raise ValueError(f"at most {self._most} ids, got {len(ids)}")
         lookup = self._plans.get(len(ids))
         if lookup is None:
-            names = [f"id{i}" for i in range(len(ids))]
+            kinds: dict[str, Any] = {f"id{i}": int for i in range(len(ids))}
             lookup = self._plans[len(ids)] = Prepared(
-                lambda **given: self._build(list(given.values())), **dict.fromkeys(names, int)
+                lambda **given: self._build(list(given.values())), **kinds
             )
         return lookup.all(**{f"id{i}": pk for i, pk in enumerate(ids)})
 

@@ -8,7 +8,9 @@ database trigger (created per table by the ``KeepGeneration`` migration
 operation). The number is transactional like the rows it stands for: a change
 not yet committed is not seen by others, and a change rolled back takes its
 number back with it. On PostgreSQL each move takes a new value from a sequence
-(never reused, even after a rollback); on SQLite a random 63-bit value.
+(never reused, even after a rollback); on SQLite a random 63-bit value. The
+trigger writes the row back if it is missing (a test database's flush empties
+every table); while it is missing, nothing is kept.
 
 An API request reads the number in the statement that finds its key
 (``accounts.api_auth``) and notes it here for the rest of the request. A
@@ -126,7 +128,10 @@ class KeepGeneration(Operation):
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {BUMP_FUNCTION}()"
             )
             return
-        bump = f"UPDATE {GENERATION_TABLE} SET value = (random() & 9223372036854775807) WHERE id = 1;"  # noqa: S608  (constants)
+        bump = (
+            f"INSERT OR REPLACE INTO {GENERATION_TABLE} (id, value) "  # noqa: S608  (constants only)
+            "VALUES (1, random() & 9223372036854775807);"
+        )
         for suffix, event in (("ins", "INSERT"), ("del", "DELETE"), ("upd", update)):
             schema_editor.execute(
                 f"CREATE TRIGGER {_quote(schema_editor, f'{table}_generation_{suffix}')} "

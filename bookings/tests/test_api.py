@@ -55,6 +55,19 @@ def test_it_creates_a_booking_from_a_partner(integration_api, django_assert_max_
     assert told.count() == 2
 
 
+def test_a_booking_reads_no_configuration_while_none_has_changed(
+    integration_api, django_assert_max_num_queries
+):
+    campaign = CampaignFactory()
+    first = integration_api.post("/bookings", body(campaign_id=campaign.pk, external_id="angi-1"))
+    assert first.status_code == 201
+    # Key (with the configuration generation), re-send lookup, a savepoint pair, the INSERT and
+    # the queue told: the campaign was read by the first booking and has not changed (core.generation).
+    with django_assert_max_num_queries(6):
+        r = integration_api.post("/bookings", body(campaign_id=campaign.pk, external_id="angi-2"))
+    assert r.status_code == 201 and r.json()["campaign_id"] == campaign.pk
+
+
 def test_it_returns_the_same_booking_when_re_sent(integration_api, django_assert_max_num_queries):
     first = integration_api.post("/bookings", body())
     assert first.status_code == 201

@@ -52,6 +52,34 @@ def test_it_answers_a_repeated_event_with_the_same_call(integration_api):
     assert Call.objects.count() == 1
 
 
+def test_a_whole_call_reads_no_configuration_while_none_has_changed(
+    integration_api, django_assert_max_num_queries
+):
+    tracking = TrackingNumberFactory(number="+15125550100")
+    agent = make_employee(Role.CSR)
+
+    def whole_call(call_id: str) -> dict:
+        at = timezone.now()
+        ringing(integration_api, call_id, at=at.isoformat())
+        accepted = {"provider_call_id": call_id, "event": "accepted", "agent_id": agent.pk}
+        integration_api.post("/calls/events", {**accepted, "at": (at + timedelta(seconds=5)).isoformat()})
+        ended = {
+            "provider_call_id": call_id,
+            "event": "ended",
+            "at": (at + timedelta(seconds=125)).isoformat(),
+        }
+        return integration_api.post("/calls/events", ended).json()["call"]
+
+    whole_call("p-warm")
+    # Ringing: key (with the configuration generation), caller's customers, INSERT. Accepted
+    # and ended: key, a savepoint pair, the locked call, one UPDATE each. The tracking number
+    # and the agent were read by the first call and have not changed (core.generation): 15.
+    with django_assert_max_num_queries(13):
+        call = whole_call("p-hot")
+    assert call["campaign_id"] == tracking.campaign_id and call["accepted_by_id"] == agent.pk
+    assert call["classification"] == "unbooked"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -12,7 +12,8 @@ def create_row_and_function(apps, schema_editor):
         schema_editor.execute(f"CREATE SEQUENCE {GENERATION_SEQUENCE}")
         schema_editor.execute(
             f"CREATE FUNCTION {BUMP_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"UPDATE {GENERATION_TABLE} SET value = nextval('{GENERATION_SEQUENCE}') WHERE id = 1; "
+            f"INSERT INTO {GENERATION_TABLE} (id, value) VALUES (1, nextval('{GENERATION_SEQUENCE}')) "
+            "ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value; "
             "RETURN NULL; END $$"
         )
         schema_editor.execute(

@@ -87,6 +87,18 @@ def _plain_field(model: type[Model]) -> str:
     return next(f.name for f in model._meta.concrete_fields if not f.primary_key and not f.is_relation)
 
 
+def test_without_its_row_nothing_is_kept_until_a_write_brings_it_back(csr_api: Any) -> None:
+    ConfigGeneration.objects.all().delete()  # as a test database's flush leaves it
+    campaign = CampaignFactory()  # the trigger writes the row back
+    generation.note(value())
+    assert _statements(lambda: by_pk(Campaign).first(pk=campaign.pk))[1] == 1
+    assert _statements(lambda: by_pk(Campaign).first(pk=campaign.pk))[1] == 0
+    ConfigGeneration.objects.all().delete()
+    generation.forget()
+    csr_api.get("/leads")  # the key's lookup reads no generation: nothing noted
+    assert generation.noted() is None
+
+
 def test_the_round_robin_cursor_does_not_move_it() -> None:
     rule = _rule()
     before = value()

@@ -142,6 +142,18 @@ def test_it_keeps_capture_to_a_handful_of_queries(csr_api, django_assert_max_num
     assert r.status_code == 201
 
 
+def test_a_capture_reads_no_configuration_while_none_has_changed(csr_api, django_assert_max_num_queries):
+    body = lead_body()
+    assert csr_api.post("/leads", body).status_code == 201
+    # The key (which also reads the configuration generation), a savepoint pair, the lead,
+    # its audit entry, two match lookups. The campaign, the assignment rules and the SLA
+    # policies were read by the first capture and nothing has changed them since
+    # (core.generation): it sent 10.
+    with django_assert_max_num_queries(7):
+        r = csr_api.post("/leads", {**body, "contact": {"name": "Lee", "phone": "512-867-5310"}})
+    assert r.status_code == 201 and r.json()["campaign_id"] == body["campaign_id"]
+
+
 # --- list, read, patch ----------------------------------------------------------------------------
 
 

@@ -14,9 +14,12 @@ from ninja import Field, Router, Schema
 from accounts.api_auth import actor
 from accounts.models import Integration
 from accounts.roles import Perm
+from core import generation
 from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
+from core.prepared import Prepared
+from core.refs import MAX_ID
 from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from telephony.integrations import integration_create, integration_update, public_base_url, webhook_urls
 from telephony.providers import (
@@ -137,6 +140,28 @@ def _integration(integration_id: int) -> Integration:
     return integration
 
 
+# A provider's webhook finds its integration and, in the same statement, the
+# configuration generation (core.generation), as an API key's lookup does: the
+# dialled tracking number, the agent, the assignment rules and SLA policies are
+# then read only after they change.
+_HOOK_INTEGRATION = Prepared(
+    lambda pk: (
+        Integration.objects.filter(pk=pk)
+        .order_by()
+        .annotate(config_generation=generation.current_subquery())[:1]
+    ),
+    pk=int,
+)
+
+
+def _hook_integration(integration_id: int) -> Integration:
+    integration = _HOOK_INTEGRATION.first(pk=integration_id) if 1 <= integration_id <= MAX_ID else None
+    if integration is None:
+        raise not_found(f"integration {integration_id}")
+    generation.note(integration.config_generation)  # type: ignore[attr-defined]
+    return integration
+
+
 @router.get("/integrations", response=responses({200: Page[IntegrationOut]}))
 def list_integrations(
     request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_LIMIT
@@ -177,7 +202,7 @@ def _xml(body: str) -> HttpResponse:
 
 
 def _twilio(request: HttpRequest, integration_id: int) -> Integration:
-    integration = _integration(integration_id)
+    integration = _hook_integration(integration_id)
     url = public_base_url(request) + request.get_full_path()
     twilio_check_signature(
         integration=integration,
@@ -241,7 +266,7 @@ def twilio_sms_hook(request: HttpRequest, integration_id: int) -> HttpResponse:
     summary="CallRail: pre-call and post-call webhooks",
 )
 def callrail_hook(request: HttpRequest, integration_id: int, event: str = "") -> dict[str, Any]:
-    integration = _integration(integration_id)
+    integration = _hook_integration(integration_id)
     body = request.body
     callrail_check_signature(
         integration=integration, body=body, signature=request.headers.get("Signature", "")

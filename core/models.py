@@ -4,6 +4,7 @@ from typing import Any, Protocol
 
 from django.db import models
 
+from core.generation import GENERATION_TABLE
 from core.prepared import insert
 
 
@@ -104,7 +105,7 @@ class ConfigGeneration(models.Model):
     value = models.BigIntegerField()
 
     class Meta:
-        db_table = "core_configgeneration"
+        db_table = GENERATION_TABLE
 
     def __str__(self) -> str:
         return f"configuration generation {self.value}"

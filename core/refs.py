@@ -14,7 +14,8 @@ M = TypeVar("M", bound=Model)
 MAX_ID = 2**63 - 1
 
 
-def _in_range(pk: int) -> bool:
+def in_id_range(pk: int) -> bool:
+    """Whether ``pk`` can name a row at all (the one range check every id lookup shares)."""
     return 1 <= pk <= MAX_ID
 
 
@@ -25,7 +26,7 @@ def resolve(model: type[M], pk: int | None, field: str, *, require_active: bool 
         return None
     # A primary-key read compiled once per model (core.prepared): every intake
     # request resolves its ids here.
-    obj = by_pk(model).first(pk=pk) if _in_range(pk) else None
+    obj = by_pk(model).first(pk=pk) if in_id_range(pk) else None
     label = model._meta.verbose_name
     if obj is None:
         raise invalid(field, f"{label} {pk} does not exist", code="unknown_reference")
@@ -40,7 +41,7 @@ def resolve_many(model: type[M], pks: list[int], field: str) -> list[M]:
         # Most requests name no tags: an empty IN sends nothing but still costs compiling.
         return []
     found = {
-        obj.pk: obj for obj in model._default_manager.filter(pk__in=[pk for pk in wanted if _in_range(pk)])
+        obj.pk: obj for obj in model._default_manager.filter(pk__in=[pk for pk in wanted if in_id_range(pk)])
     }
     missing = [pk for pk in wanted if pk not in found]
     if missing:

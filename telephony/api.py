@@ -19,7 +19,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.prepared import Prepared
-from core.refs import MAX_ID
+from core.refs import in_id_range
 from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from telephony.integrations import integration_create, integration_update, public_base_url, webhook_urls
 from telephony.providers import (
@@ -133,18 +133,11 @@ def _split(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str | Non
     return payload, secrets
 
 
-def _integration(integration_id: int) -> Integration:
-    integration = Integration.objects.filter(pk=integration_id).first()
-    if integration is None:
-        raise not_found(f"integration {integration_id}")
-    return integration
-
-
-# A provider's webhook finds its integration and, in the same statement, the
-# configuration generation (core.generation), as an API key's lookup does: the
-# dialled tracking number, the agent, the assignment rules and SLA policies are
-# then read only after they change.
-_HOOK_INTEGRATION = Prepared(
+# An integration by its id (settings' PATCH, every provider webhook), and in the
+# same statement the configuration generation (core.generation), as an API key's
+# lookup reads it: a webhook then reads the dialled tracking number, the agent,
+# the assignment rules and SLA policies only after they change.
+_INTEGRATION = Prepared(
     lambda pk: (
         Integration.objects.filter(pk=pk)
         .order_by()
@@ -154,8 +147,8 @@ _HOOK_INTEGRATION = Prepared(
 )
 
 
-def _hook_integration(integration_id: int) -> Integration:
-    integration = _HOOK_INTEGRATION.first(pk=integration_id) if 1 <= integration_id <= MAX_ID else None
+def _integration(integration_id: int) -> Integration:
+    integration = _INTEGRATION.first(pk=integration_id) if in_id_range(integration_id) else None
     if integration is None:
         raise not_found(f"integration {integration_id}")
     generation.note(integration.config_generation)  # type: ignore[attr-defined]
@@ -202,7 +195,7 @@ def _xml(body: str) -> HttpResponse:
 
 
 def _twilio(request: HttpRequest, integration_id: int) -> Integration:
-    integration = _hook_integration(integration_id)
+    integration = _integration(integration_id)
     url = public_base_url(request) + request.get_full_path()
     twilio_check_signature(
         integration=integration,
@@ -266,7 +259,7 @@ def twilio_sms_hook(request: HttpRequest, integration_id: int) -> HttpResponse:
     summary="CallRail: pre-call and post-call webhooks",
 )
 def callrail_hook(request: HttpRequest, integration_id: int, event: str = "") -> dict[str, Any]:
-    integration = _hook_integration(integration_id)
+    integration = _integration(integration_id)
     body = request.body
     callrail_check_signature(
         integration=integration, body=body, signature=request.headers.get("Signature", "")

@@ -32,6 +32,7 @@ class AssignmentConfig(AppConfig):
         generation.keep(AssignmentRule)
         generation.keep(SlaPolicy)
 
+        hooks.on_plan(services.lead_plan)
         hooks.on_prepare(services.lead_prepare)
         hooks.on_captured(services.lead_captured)
         post_migrate.connect(start_escalation_sweep, sender=self, dispatch_uid="assignment_escalation_sweep")

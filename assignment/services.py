@@ -175,32 +175,62 @@ def first_response_due(start: datetime, policy: SlaPolicy, spec: BusinessHoursSp
 # --- the capture hooks ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _CapturePlan:
+    """What applies to a new lead: decided once per capture (``lead_plan``)."""
+
+    by_call: int | None  # the CSR who took the call the lead was captured on
+    rule: AssignmentRule | None
+    policy: SlaPolicy | None
+
+
+def _capture_plan(lead: Lead, context: CaptureContext) -> _CapturePlan:
+    plan = context.notes.get(__name__)
+    if plan is None:
+        facts = facts_of(lead)
+        call = lead.call if lead.call_id else None
+        by_call = rule = None
+        if context.chosen_assignee_id is not None:
+            pass  # a person assigned it
+        elif call is not None and lead.type != Lead.Type.ABANDONED_CALL and call.accepted_by_id is not None:
+            by_call = call.accepted_by_id
+        else:
+            rule = matching_rule(facts)
+        plan = context.notes[__name__] = _CapturePlan(
+            by_call=by_call, rule=rule, policy=sla_policy_for(facts, _ACTIVE_POLICIES.all())
+        )
+    return plan
+
+
+def lead_plan(lead: Lead, context: CaptureContext) -> bool:
+    """Whether the capture will write for assignment: a rule's turn to take
+    (its cursor, and a notice to whom it chose) or an SLA clock's check to queue."""
+    plan = _capture_plan(lead, context)
+    return plan.rule is not None or plan.policy is not None
+
+
 def lead_prepare(lead: Lead, context: CaptureContext) -> dict[str, Any]:
     """Set the new (unsaved) lead's assignee and first-response due time; say
     in the capture's audit entry who assigned it and which rule or policy applied."""
     audit: dict[str, Any] = {}
     now = timezone.now()
-    facts = facts_of(lead)
-    call = lead.call if lead.call_id else None
+    plan = _capture_plan(lead, context)
     if context.chosen_assignee_id is not None:
         audit["assigned_by"] = Lead.AssignedBy.PERSON.value
-    elif call is not None and lead.type != Lead.Type.ABANDONED_CALL and call.accepted_by_id is not None:
-        lead.assignee_id = call.accepted_by_id
+    elif plan.by_call is not None:
+        lead.assignee_id = plan.by_call
         lead.assigned_by, lead.assigned_at = Lead.AssignedBy.CALL, now
-        audit.update(assigned_by=Lead.AssignedBy.CALL.value, assignee=call.accepted_by_id)
-    else:
-        rule = matching_rule(facts)
-        if rule is not None:
-            audit["rule"] = rule.pk
-            chosen = pick_assignee(rule)
-            if chosen is not None:
-                lead.assignee_id = chosen
-                lead.assigned_by, lead.assigned_at = Lead.AssignedBy.RULE, now
-                audit.update(assigned_by=Lead.AssignedBy.RULE.value, assignee=chosen)
-    policy = sla_policy_for(facts, _ACTIVE_POLICIES.all())
-    if policy is not None:
-        lead.first_response_due_at = first_response_due(now, policy)
-        audit["sla_policy"] = policy.pk
+        audit.update(assigned_by=Lead.AssignedBy.CALL.value, assignee=plan.by_call)
+    elif plan.rule is not None:
+        audit["rule"] = plan.rule.pk
+        chosen = pick_assignee(plan.rule)
+        if chosen is not None:
+            lead.assignee_id = chosen
+            lead.assigned_by, lead.assigned_at = Lead.AssignedBy.RULE, now
+            audit.update(assigned_by=Lead.AssignedBy.RULE.value, assignee=chosen)
+    if plan.policy is not None:
+        lead.first_response_due_at = first_response_due(now, plan.policy)
+        audit["sla_policy"] = plan.policy.pk
     return audit
 
 

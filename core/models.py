@@ -59,7 +59,23 @@ class AuditEntry(models.Model):
         action: str,
         changes: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        entry = cls(
+        entry = cls.entry(actor=actor, entity=entity, entity_id=entity_id, action=action, changes=changes)
+        insert(entry)  # every write records one: the INSERT is compiled once
+        return entry
+
+    @classmethod
+    def entry(
+        cls,
+        *,
+        actor: AuditActor,
+        entity: str,
+        entity_id: int | None,
+        action: str,
+        changes: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """The entry ``record`` saves, unsaved: for a write that inserts it
+        together with the row it is about (``core.prepared.insert_together``)."""
+        return cls(
             entity=entity,
             entity_id=entity_id,
             action=action,
@@ -68,8 +84,6 @@ class AuditEntry(models.Model):
             actor_label=actor.label,
             changes=changes or {},
         )
-        insert(entry)  # every write records one: the INSERT is compiled once
-        return entry
 
     @classmethod
     def for_entity(cls, entity: str, entity_id: int) -> models.QuerySet[AuditEntry]:

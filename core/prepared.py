@@ -405,21 +405,15 @@ def _insert_plan(model: type[Model], using: str, ignore_conflicts: bool) -> _Ins
 
 
 def _insert(obj: Model, *, ignore_conflicts: bool) -> bool:
-    model = type(obj)
     using = DEFAULT_DB_ALIAS
-    plan = _insert_plan(model, using, ignore_conflicts)
-    if (
-        plan is None
-        or obj.pk is not None  # an id chosen by the caller is inserted too: the ORM's way
-        or pre_save.has_listeners(model)
-        or post_save.has_listeners(model)
-    ):
+    plan = _insert_plan(type(obj), using, ignore_conflicts)
+    # An id chosen by the caller is inserted too, and save signals are sent: the ORM's way.
+    if plan is None or not _insertable(obj, plan):
         return _save(obj, using, ignore_conflicts)
-    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    compiler = plan.compiler
-    params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in plan.fields]
-    if any(hasattr(p, "resolve_expression") for p in params):
+    params = _bound(obj, plan)
+    if params is None:
         return _save(obj, using, ignore_conflicts)  # an expression as a value: compiled per call
+    compiler = plan.compiler
     with transaction.mark_for_rollback_on_error(using), plan.connection.cursor() as cursor:
         send(cursor, plan.sql, params)
         row = cursor.fetchone()
@@ -445,6 +439,106 @@ def _save(obj: Model, using: str, ignore_conflicts: bool) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def _insertable(obj: Model, plan: _InsertPlan | None) -> bool:
+    model = type(obj)
+    return not (
+        plan is None or obj.pk is not None or pre_save.has_listeners(model) or post_save.has_listeners(model)
+    )
+
+
+def _bound(obj: Model, plan: _InsertPlan) -> list[Any] | None:
+    """The values ``obj``'s compiled INSERT binds, prepared as the ORM prepares
+    them; None when one is an expression (compiled per call: the ORM's way)."""
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    compiler = plan.compiler
+    params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in plan.fields]
+    if any(hasattr(p, "resolve_expression") for p in params):
+        return None
+    return params
+
+
+_together_local = threading.local()
+
+
+def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any) -> str:
+    """``WITH "first" AS (<first's INSERT>) INSERT INTO <then's table> … VALUES
+    (…, (SELECT <first's id> FROM "first"), …) RETURNING <then's returned
+    fields>, <link>``: the second row takes the first's new id without a round
+    trip, and the one statement is atomic by itself."""
+    first_meta, then_meta = first.returning[0].model._meta, link.model._meta
+    sqls: dict[tuple[str, str, str, str], str] = _together_local.__dict__.setdefault("sqls", {})
+    key = (first.connection.alias, first_meta.label, then_meta.label, link.attname)
+    if key not in sqls:
+        qn = first.connection.ops.quote_name
+        table = qn(then_meta.db_table)
+        values = [
+            f"(SELECT {qn(first_meta.pk.column)} FROM {qn('first')})"  # noqa: S608 (names only)
+            if f is link
+            else "%s"
+            for f in then.fields
+        ]
+        returning = [*then.returning, link]
+        sqls[key] = (
+            f"WITH {qn('first')} AS ({first.sql}) "  # noqa: S608 (quoted names and the ORM's SQL)
+            f"INSERT INTO {table} ({', '.join(qn(f.column) for f in then.fields)}) "
+            f"VALUES ({', '.join(values)}) "
+            f"RETURNING {', '.join(f'{table}.{qn(f.column)}' for f in returning)}"
+        )
+    return sqls[key]
+
+
+def insert_together(first: Model, then: Model, *, link: str) -> None:
+    """``insert(first)``, then ``then.<link> = first.pk`` and ``insert(then)``:
+    both or neither, always. On PostgreSQL they are one statement (a
+    data-modifying ``WITH``), which needs no transaction around it: a lead and
+    its audit entry cost one round trip, and a capture that writes nothing else
+    needs no ``BEGIN``/``COMMIT``. Elsewhere (or for a model ``insert`` would
+    hand to ``save()``) the two INSERTs run in ``transaction.atomic`` (no
+    savepoint: inside a caller's transaction an error spoils that one)."""
+    using = DEFAULT_DB_ALIAS
+    connection = connections[using]
+    field = type(then)._meta.get_field(link)
+    one = connection.vendor == "postgresql"
+    first_plan = _insert_plan(type(first), using, False) if one else None
+    then_plan = _insert_plan(type(then), using, False) if one else None
+    if (
+        first_plan is not None
+        and then_plan is not None
+        and _insertable(first, first_plan)
+        and _insertable(then, then_plan)
+        and [f.attname for f in first_plan.returning] == [type(first)._meta.pk.attname]
+        and field in then_plan.fields
+    ):
+        setattr(then, field.attname, 0)  # bound nowhere: the statement takes the first's id
+        first_params = _bound(first, first_plan)
+        then_params = _bound(then, then_plan)
+        if first_params is not None and then_params is not None:
+            sql = _together_sql(first_plan, then_plan, field)
+            at = then_plan.fields.index(field)
+            params = [*first_params, *then_params[:at], *then_params[at + 1 :]]
+            with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+                send(cursor, sql, params)
+                row = cursor.fetchone()
+            assert row is not None  # a plain INSERT returns its row
+            *returned, first_id = row
+            rows: Any = [returned]
+            if then_plan.converters:
+                rows = list(then_plan.compiler.apply_converters(rows, then_plan.converters))
+            for value, f in zip(rows[0], then_plan.returning, strict=True):
+                setattr(then, f.attname, value)
+            first.pk = first_id
+            setattr(then, field.attname, first_id)
+            for obj in (first, then):
+                obj._state.adding = False
+                obj._state.db = using
+            return
+        setattr(then, field.attname, None)
+    with transaction.atomic(using=using, savepoint=False):
+        insert(first)
+        setattr(then, field.attname, first.pk)
+        insert(then)
 
 
 def insert(obj: Model) -> None:

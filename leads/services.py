@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -26,13 +27,13 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import PreparedShapes, insert
+from core.prepared import PreparedShapes, insert_together
 from customers.models import Customer, Location
 from customers.services import NewCustomer, customer_location_for_job, customers_reachable
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
-from leads.hooks import CaptureContext, run_captured, run_prepare
+from leads.hooks import CaptureContext, run_captured, run_plan, run_prepare
 from leads.models import Lead, LeadActivity
 from notifications.services import notifications_withdraw, notify
 
@@ -257,7 +258,6 @@ def _check_origin_job_links(
     return errors
 
 
-@transaction.atomic
 def lead_capture(
     *,
     actor: Actor,
@@ -406,21 +406,28 @@ def lead_capture(
     if assignee is not None:
         lead.assigned_by, lead.assigned_at = Lead.AssignedBy.PERSON, timezone.now()
     context = CaptureContext(actor=actor, chosen_assignee_id=assignee.pk if assignee else None)
-    extra = run_prepare(lead, context)
-    insert(lead)  # compiled once: every capture sends the same INSERT
-    if tags:
-        lead.tags.set(tags)
-    AuditEntry.record(
-        actor=actor,
-        entity="lead",
-        entity_id=lead.pk,
-        action="captured",
-        changes={"type": type, "channel": lead.channel, **extra},
-    )
-    run_captured(lead, context)
-    if assignee is not None:
-        _tell_assigned(actor, [lead], assignee.pk)
+    # Most captures write the lead and its audit entry and nothing else: one
+    # statement on PostgreSQL, atomic by itself (core.prepared.insert_together),
+    # so no transaction (BEGIN and COMMIT are two round trips of the three).
+    # Tags, a person's choice to tell, or a hook that writes need one.
+    writes_more = run_plan(lead, context) or bool(tags) or assignee is not None
+    with transaction.atomic() if writes_more else nullcontext():
+        extra = run_prepare(lead, context)
+        audit = AuditEntry.entry(
+            actor=actor,
+            entity="lead",
+            entity_id=None,
+            action="captured",
+            changes={"type": type, "channel": lead.channel, **extra},
+        )
+        insert_together(lead, audit, link="entity_id")  # compiled once: every capture sends the same
+        if tags:
+            lead.tags.set(tags)
+        run_captured(lead, context)
+        if assignee is not None:
+            _tell_assigned(actor, [lead], assignee.pk)
     # Matches show customers and other leads: only to those who may read them all.
+    # Read after the capture's transaction: they are only shown, never written.
     matches = (
         lead_matches(phone=cleaned["phone"], email=cleaned["email"], exclude_pk=lead.pk)
         if with_matches and actor.can(Perm.WORK_LEADS) and actor.can(Perm.WORK_CUSTOMERS)

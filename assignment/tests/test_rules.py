@@ -241,10 +241,10 @@ def test_it_pins_the_statements_a_rule_adds_to_capture(django_assert_max_num_que
     rule([a, b], available_only=True)
     campaign = CampaignFactory()
     csr = Actor(employee=EmployeeFactory(role=Role.CSR))
-    # Lead and audit INSERTs and savepoints as before; the hooks read the rules and the
-    # SLA policies, lock the rule, read who is eligible, move the cursor, and notify
-    # the assignee (read who is active, INSERT).
-    with django_assert_max_num_queries(13):
+    # Lead and audit INSERTs (one statement on PostgreSQL) in a transaction, which a hook
+    # that writes needs; the hooks read the rules and the SLA policies, lock the rule, read
+    # who is eligible, move the cursor, and notify the assignee (read who is active, INSERT).
+    with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 11):
         lead_capture(
             actor=csr,
             type="marketing",
@@ -294,3 +294,29 @@ def test_it_stays_in_turn_under_concurrent_captures():
     assert Counter(order) == {a.pk: 5, b.pk: 5}
     # Commit order is id order here (the lock serialises the inserts): strictly alternating.
     assert all(x != y for x, y in itertools.pairwise(order))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_capture_whose_rule_takes_a_turn_writes_everything_in_one_transaction(monkeypatch):
+    """The hooks said they write (a rule matched), so the capture runs in a
+    transaction: when the lead cannot be written, the rule's turn is not taken
+    either. (A capture whose hooks write nothing needs none: pinned above.)"""
+    import leads.services
+
+    a, b = csrs(2)
+    r = rule([a, b])
+    campaign = CampaignFactory()
+    csr = Actor(employee=EmployeeFactory(role=Role.CSR))
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the lead could not be written")
+
+    monkeypatch.setattr(leads.services, "insert_together", refuse)
+    with pytest.raises(RuntimeError):
+        lead_capture(actor=csr, type="marketing", campaign=campaign, contact=Contact(phone="5128675309"))
+    r.refresh_from_db()
+    assert r.last_employee_id is None and not Lead.objects.exists()
+    monkeypatch.undo()
+    lead = lead_capture(actor=csr, type="marketing", campaign=campaign, contact=Contact(phone="5128675309")).lead
+    r.refresh_from_db()
+    assert lead.assignee_id == r.last_employee_id == a.pk

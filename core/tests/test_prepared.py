@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ApiKey, Employee, Integration, Role
-from catalog.tests.factories import DismissReasonFactory
+from catalog.tests.factories import CampaignFactory, DismissReasonFactory
 from core.models import AuditEntry
 from core.prepared import (
     Prepared,
@@ -21,6 +21,7 @@ from core.prepared import (
     PreparedShapes,
     by_pk,
     insert,
+    insert_together,
     insert_unless_conflict,
     set_prefetched_children,
 )
@@ -287,6 +288,69 @@ def test_a_failed_insert_marks_the_transaction_for_rollback():
         with pytest.raises(IntegrityError):
             insert(AuditEntry(entity=None, entity_id=1, action="x", actor_label="x"))  # NOT NULL
         assert transaction.get_rollback()  # so leaving the block rolls back, as after save()
+
+
+def _lead(csr: Employee) -> Lead:
+    return Lead(
+        type="marketing",
+        channel="api",
+        campaign=CampaignFactory(),
+        name="Ana Ruiz",
+        phone="+15125550123",
+        follow_up_on=timezone.localdate(),
+        created_by=csr,
+    )
+
+
+def test_insert_together_writes_both_rows_and_links_the_second_to_the_first():
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    for _ in range(2):  # the second time from the statement kept for the pair
+        lead = _lead(csr)
+        entry = AuditEntry(
+            entity="lead", action="captured", employee=csr, actor_label="Ana", changes={"a": [1]}
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            insert_together(lead, entry, link="entity_id")
+        # One statement on PostgreSQL; elsewhere the two INSERTs (inside this test's transaction).
+        assert len(ctx) == (1 if connection.vendor == "postgresql" else 2)
+        assert lead.pk is not None and entry.pk is not None and entry.entity_id == lead.pk
+        for obj in (lead, entry):
+            assert obj._state.adding is False and obj._state.db == "default"
+            assert _row(type(obj), obj.pk) == _fields(obj)
+        assert lead.created_at is not None and entry.at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_together_writes_neither_when_the_second_fails_even_without_a_transaction():
+    from django.db import IntegrityError
+
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    assert connection.get_autocommit()
+    with pytest.raises(IntegrityError):
+        # NOT NULL: the audit entry cannot be written, so the lead is not either.
+        insert_together(_lead(csr), AuditEntry(entity=None, action="x", actor_label="x"), link="entity_id")
+    assert not Lead.objects.exists() and not AuditEntry.objects.exists()
+    # And the connection is usable afterwards.
+    insert_together(_lead(csr), AuditEntry(entity="lead", action="x", actor_label="x"), link="entity_id")
+    assert Lead.objects.count() == 1 and AuditEntry.objects.get().entity_id == Lead.objects.get().pk
+
+
+def test_insert_together_takes_two_inserts_when_it_cannot_keep_it_exact():
+    from django.db.models.signals import post_save
+
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    heard = []
+
+    def receiver(sender: type, instance: AuditEntry, created: bool, **kwargs: object) -> None:
+        heard.append(instance.entity_id)
+
+    post_save.connect(receiver, sender=AuditEntry)
+    try:
+        lead = _lead(csr)
+        insert_together(lead, AuditEntry(entity="lead", action="x", actor_label="x"), link="entity_id")
+    finally:
+        post_save.disconnect(receiver, sender=AuditEntry)
+    assert heard == [lead.pk]
 
 
 def _server_prepared() -> set[str]:

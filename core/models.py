@@ -75,15 +75,17 @@ class AuditEntry(models.Model):
     ) -> AuditEntry:
         """The entry ``record`` saves, unsaved: for a write that inserts it
         together with the row it is about (``core.prepared.insert_together``)."""
-        return cls(
+        entry = cls(
             entity=entity,
-            entity_id=entity_id,
             action=action,
             employee_id=actor.employee.pk if actor.employee else None,
             integration_id=actor.integration.pk if actor.integration else None,
             actor_label=actor.label,
             changes=changes or {},
         )
+        if entity_id is not None:  # None: the row it is about is not written yet
+            entry.entity_id = entity_id
+        return entry
 
     @classmethod
     def for_entity(cls, entity: str, entity_id: int) -> models.QuerySet[AuditEntry]:

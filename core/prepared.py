@@ -499,7 +499,7 @@ def insert_together(first: Model, then: Model, *, link: str) -> None:
     savepoint: inside a caller's transaction an error spoils that one)."""
     using = DEFAULT_DB_ALIAS
     connection = connections[using]
-    field = type(then)._meta.get_field(link)
+    field: Any = type(then)._meta.get_field(link)  # a concrete field of ``then``
     one = connection.vendor == "postgresql"
     first_plan = _insert_plan(type(first), using, False) if one else None
     then_plan = _insert_plan(type(then), using, False) if one else None

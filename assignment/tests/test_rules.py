@@ -317,6 +317,7 @@ def test_a_capture_whose_rule_takes_a_turn_writes_everything_in_one_transaction(
     r.refresh_from_db()
     assert r.last_employee_id is None and not Lead.objects.exists()
     monkeypatch.undo()
-    lead = lead_capture(actor=csr, type="marketing", campaign=campaign, contact=Contact(phone="5128675309")).lead
+    phone = Contact(phone="5128675309")
+    lead = lead_capture(actor=csr, type="marketing", campaign=campaign, contact=phone).lead
     r.refresh_from_db()
     assert lead.assignee_id == r.last_employee_id == a.pk

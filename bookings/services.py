@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from core.choices import Priority
 from core.errors import DomainError, FieldError, collect, conflict, invalid
 from core.models import AuditEntry
 from core.pagination import Sorting, SortOption
-from core.prepared import Prepared, insert
+from core.prepared import Prepared
 from core.refs import resolve
 from customers.models import ContactPoint, Customer, Location
 from customers.services import NewCustomer, customer_location_for_job
@@ -39,7 +40,7 @@ from jobs.models import Job
 from jobs.services import job_book
 from leads.models import Lead, LeadActivity
 from leads.services import CaptureResult, Contact, lead_add_activity, lead_capture, normalize_contact
-from notifications.services import QUEUE_ROLES, notify_roles
+from notifications.services import QUEUE_ROLES, insert_and_notify_roles
 from scheduling.services import Slot, next_open_slots, slot_from_key, slot_matching, window_full_error
 
 # The Bookings screen's sortable columns (indexes on PostgreSQL: bookings migration 0003).
@@ -181,12 +182,13 @@ def booking_receive(
         "raw_payload": raw_payload or {},
     }
     try:
-        # The booking and its notice commit together: one transaction, and no
-        # booking the queue was not told about.
-        with transaction.atomic():
+        # The booking and its notice are written together (one statement on
+        # PostgreSQL, needing no transaction): no booking the queue was not told
+        # about. Inside a caller's transaction, a savepoint keeps it usable when
+        # the external_id turns out taken.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             booking = Booking(**fields)
-            insert(booking)
-            _notify_new(booking)
+            _insert_and_notify(booking)
     except IntegrityError:
         winner = _SENT.first(integration_id=integration.pk, external_id=external_id)
         if winner is None:
@@ -195,15 +197,16 @@ def booking_receive(
     return Received(booking, created=True)
 
 
-def _notify_new(booking: Booking) -> None:
-    """Tell the people who work the queue, once per booking."""
+def _insert_and_notify(booking: Booking) -> None:
+    """Write the new booking and tell the people who work the queue, once per booking."""
     who = booking.name or booking.phone or booking.email
-    notify_roles(
+    insert_and_notify_roles(
+        booking,
         roles=QUEUE_ROLES,
         kind="booking_new",
         text=f"New {booking.get_channel_display().lower()} booking: {who}",
-        url=reverse("booking_detail", args=[booking.pk]),
-        key=f"booking_new:{booking.pk}",
+        url=lambda pk: reverse("booking_detail", args=[pk]),
+        key=lambda pk: f"booking_new:{pk}",
     )
 
 

@@ -541,6 +541,46 @@ def insert_together(first: Model, then: Model, *, link: str) -> None:
         insert(then)
 
 
+def insert_then(obj: Model, then: str, params: Sequence[Any]) -> int | None:
+    """On PostgreSQL, ``insert(obj)`` and the data-modifying statement ``then``
+    as one statement: ``WITH "first" AS (<obj's INSERT>), "then" AS (<then>)
+    SELECT <obj's id>, (SELECT count(*) FROM "then") FROM "first"``. ``then``
+    may read the new row from ``"first"`` (its id: ``"first"."id"``) and must
+    end in ``RETURNING``; ``params`` are its values. Atomic by itself, so it
+    needs no transaction. Returns how many rows ``then`` wrote, and sets
+    ``obj``'s id; None, with nothing written, where it cannot be one statement
+    (another database; a model ``insert`` hands to ``save()``): the caller then
+    writes the two its own way, in a transaction."""
+    using = DEFAULT_DB_ALIAS
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    plan = _insert_plan(type(obj), using, False)
+    if (
+        plan is None
+        or not _insertable(obj, plan)
+        or [f.attname for f in plan.returning] != [obj._meta.pk.attname]
+    ):
+        return None
+    bound = _bound(obj, plan)
+    if bound is None:
+        return None
+    qn = connection.ops.quote_name
+    sql = (
+        f"WITH {qn('first')} AS ({plan.sql}), {qn('then')} AS ({then}) "  # noqa: S608 (the ORM's SQL and the caller's)
+        f"SELECT {qn('first')}.{qn(obj._meta.pk.column)}, (SELECT count(*) FROM {qn('then')}) "
+        f"FROM {qn('first')}"
+    )
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        send(cursor, sql, [*bound, *params])
+        row = cursor.fetchone()
+    assert row is not None  # a plain INSERT returns its row
+    obj.pk, written = row
+    obj._state.adding = False
+    obj._state.db = using
+    return int(written)
+
+
 def insert(obj: Model) -> None:
     """``obj.save(force_insert=True)`` for a new row of a plain model, with the
     INSERT compiled once per model, thread and database: each call prepares its

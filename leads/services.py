@@ -299,6 +299,10 @@ def lead_capture(
     blank it follows from the source (booking, call, job, integration, typed).
     The capture hooks (``leads.hooks``: assignment rules, the first-response
     clock) run on every lead captured here.
+
+    Its writes are atomic: the lead and its audit entry are written together
+    (``insert_together``), and when anything else is written (tags, a person's
+    choice to tell, a hook that writes) everything runs in one transaction.
     """
     _check_capture_permission(
         actor,

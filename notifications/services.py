@@ -143,7 +143,12 @@ def insert_and_notify_roles(
     wanted = sorted(set(roles))
     made_url, made_key = url(_STAND_IN_ID), key(_STAND_IN_ID)
     split = [made.split(str(_STAND_IN_ID)) for made in (made_url, made_key)]
-    if wanted and connection.vendor == "postgresql" and all(len(parts) == 2 for parts in split):
+    if (
+        wanted
+        and connection.vendor == "postgresql"
+        and obj._meta.pk.column == "id"  # what the notice's SQL reads from "first"
+        and all(len(parts) == 2 for parts in split)
+    ):
         (url_before, url_after), (key_before, key_after) = split
         created_at: Any = Notification._meta.get_field("created_at")
         told = insert_then(

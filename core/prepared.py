@@ -113,6 +113,8 @@ class _Plan:
     connection: Any
     # SELECT … FOR UPDATE: only meaningful inside a transaction (the ORM checks when compiling).
     locks: bool
+    # How many columns the SQL selects.
+    width: int
 
 
 def _fresh(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -201,18 +203,22 @@ class Prepared(Generic[M]):
             annotation_col_map=dict(compiler.annotation_col_map or {}),
             connection=connection,
             locks=bool(queryset.query.select_for_update),
+            width=len(select[0 : compiler.col_count]),
         )
         plans[using] = plan
         return plan
 
-    def all(self, **arguments: str | int) -> list[M]:
-        """The rows, on the default database (Leadline has one)."""
-        using = DEFAULT_DB_ALIAS
+    def _check(self, arguments: dict[str, str | int]) -> None:
         if arguments.keys() != self._arguments.keys():
             raise TypeError(f"arguments are {sorted(self._arguments)}, got {sorted(arguments)}")
         for name, value in arguments.items():
             if type(value) is not self._arguments[name]:
                 raise TypeError(f"argument {name!r} must be {self._arguments[name].__name__}")
+
+    def all(self, **arguments: str | int) -> list[M]:
+        """The rows, on the default database (Leadline has one)."""
+        using = DEFAULT_DB_ALIAS
+        self._check(arguments)
         plan = self._plan(using)
         if plan.locks and plan.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
@@ -229,9 +235,7 @@ class Prepared(Generic[M]):
         return self._instances(plan, rows)
 
     def _read(self, plan: _Plan, arguments: dict[str, str | int]) -> list[Any]:
-        params = list(plan.params)
-        for position, name in plan.slots:
-            params[position] = arguments[name]
+        params = self._params(plan, arguments)
         with plan.connection.cursor() as cursor:
             send(cursor, plan.sql, params)
             rows: Any = cursor.fetchall()
@@ -257,6 +261,46 @@ class Prepared(Generic[M]):
         """The first row, or None (slice the builder's queryset to ``[:1]``)."""
         rows = self.all(**arguments)
         return rows[0] if rows else None
+
+    def bound(self, **arguments: str | int) -> Bound[M]:
+        """This read with its arguments, to be sent inside another statement
+        (``insert_together``'s ``reads``). Not for kept lookups (they may need
+        no statement at all) nor locking ones."""
+        if self._kept:
+            raise TypeError("a kept lookup is read with all()")
+        self._check(arguments)
+        if self._plan(DEFAULT_DB_ALIAS).locks:
+            raise TypeError("a locking lookup is read with all()")
+        return Bound(self, dict(arguments))
+
+    def _columns(self, plan: _Plan) -> list[str]:
+        """The database type of each column the SQL selects (for a typed NULL in its place)."""
+        compiler = plan.compiler
+        selected = compiler.select[: plan.width]
+        return [expr.output_field.cast_db_type(plan.connection) for expr, _, _ in selected]
+
+    def _params(self, plan: _Plan, arguments: dict[str, str | int]) -> list[Any]:
+        params = list(plan.params)
+        for position, name in plan.slots:
+            params[position] = arguments[name]
+        return params
+
+    def _answer(self, plan: _Plan, rows: list[Any]) -> list[M]:
+        """Instances from rows of the SQL's columns, read by another statement."""
+        if plan.converters:
+            rows = list(plan.compiler.apply_converters(rows, plan.converters))
+        return self._instances(plan, rows)
+
+
+@dataclass(frozen=True)
+class Bound(Generic[M]):
+    """A prepared read and its arguments (``Prepared.bound``)."""
+
+    lookup: Prepared[M]
+    arguments: dict[str, str | int]
+
+    def all(self) -> list[M]:
+        return self.lookup.all(**self.arguments)
 
 
 _by_pk: dict[type[Model], Prepared[Any]] = {}
@@ -284,7 +328,7 @@ class PreparedShapes(Generic[M]):
         self._arguments = arguments
         self._plans: dict[frozenset[str], Prepared[M]] = {}
 
-    def all(self, **arguments: str | int | None) -> list[M]:
+    def _lookup(self, arguments: dict[str, str | int | None]) -> tuple[Prepared[M], dict[str, str | int]]:
         given = {name: value for name, value in arguments.items() if value is not None and value != ""}
         shape = frozenset(given)
         lookup = self._plans.get(shape)
@@ -294,7 +338,16 @@ class PreparedShapes(Generic[M]):
                 raise TypeError(f"unknown arguments {sorted(unknown)}")
             kinds: dict[str, Any] = {name: self._arguments[name] for name in self._arguments if name in shape}
             lookup = self._plans[shape] = Prepared(self._build, **kinds)
+        return lookup, given
+
+    def all(self, **arguments: str | int | None) -> list[M]:
+        lookup, given = self._lookup(arguments)
         return lookup.all(**given)
+
+    def bound(self, **arguments: str | int | None) -> Bound[M]:
+        """``Prepared.bound`` for the shape the arguments give."""
+        lookup, given = self._lookup(arguments)
+        return lookup.bound(**given)
 
 
 class PreparedIn(Generic[M]):
@@ -462,16 +515,31 @@ def _bound(obj: Model, plan: _InsertPlan) -> list[Any] | None:
 _together_local = threading.local()
 
 
-def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any) -> str:
+def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any, reads: Sequence[Bound[Any]] = ()) -> str:
     """``WITH "first" AS (<first's INSERT>) INSERT INTO <then's table> … VALUES
     (…, (SELECT <first's id> FROM "first"), …) RETURNING <then's returned
     fields>, <link>``: the second row takes the first's new id without a round
-    trip, and the one statement is atomic by itself."""
+    trip, and the one statement is atomic by itself.
+
+    With ``reads``, the second INSERT is a ``WITH`` too and the statement answers
+    ``SELECT 0, <its row> FROM "then" UNION ALL SELECT 1, <read 1's row> FROM
+    (<read 1>) UNION ALL …``, each branch's columns in their own places and NULL
+    (cast to the column's type) in the others'. A data-modifying statement never
+    runs in parallel, so the branches answer in order and each keeps its ORDER BY;
+    every part sees the database as it was before the statement, so the reads do
+    not see the rows it writes."""
     first_meta, then_meta = first.returning[0].model._meta, link.model._meta
-    sqls: dict[tuple[str, str, str, str], str] = _together_local.__dict__.setdefault("sqls", {})
-    key = (first.connection.alias, first_meta.label, then_meta.label, link.attname)
+    sqls: dict[tuple[Any, ...], str] = _together_local.__dict__.setdefault("sqls", {})
+    key = (
+        first.connection.alias,
+        first_meta.label,
+        then_meta.label,
+        link.attname,
+        *[r.lookup for r in reads],
+    )
     if key not in sqls:
-        qn = first.connection.ops.quote_name
+        connection = first.connection
+        qn = connection.ops.quote_name
         table = qn(then_meta.db_table)
         values = [
             f"(SELECT {qn(first_meta.pk.column)} FROM {qn('first')})"  # noqa: S608 (names only)
@@ -480,23 +548,54 @@ def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any) -> str:
             for f in then.fields
         ]
         returning = [*then.returning, link]
-        sqls[key] = (
-            f"WITH {qn('first')} AS ({first.sql}) "  # noqa: S608 (quoted names and the ORM's SQL)
-            f"INSERT INTO {table} ({', '.join(qn(f.column) for f in then.fields)}) "
+        insert = (
+            f"INSERT INTO {table} ({', '.join(qn(f.column) for f in then.fields)}) "  # noqa: S608 (quoted names)
             f"VALUES ({', '.join(values)}) "
             f"RETURNING {', '.join(f'{table}.{qn(f.column)}' for f in returning)}"
         )
+        if not reads:
+            sqls[key] = f"WITH {qn('first')} AS ({first.sql}) {insert}"
+        else:
+            # Each branch's columns: then's row, then each read's, side by side.
+            blocks = [[f.cast_db_type(connection) for f in returning]]
+            for read in reads:
+                plan = read.lookup._plan(connection.alias)
+                blocks.append(read.lookup._columns(plan))
+            branches = []
+            for n in range(len(blocks)):
+                name = qn("then") if n == 0 else qn(f"read{n}")
+                columns = [f"{n}"]
+                for m, other in enumerate(blocks):
+                    if m == n:
+                        columns += [f"{name}.{qn(f'c{i}')}" for i in range(len(other))]
+                    else:
+                        columns += [f"NULL::{kind}" for kind in other]
+                branches.append(f"SELECT {', '.join(columns)} FROM {name}")  # noqa: S608 (names, types)
+            aliases = ", ".join(qn(f"c{i}") for i in range(len(blocks[0])))
+            ctes = [f"{qn('first')} AS ({first.sql})", f"{qn('then')} ({aliases}) AS ({insert})"]
+            for n, read in enumerate(reads, start=1):
+                plan = read.lookup._plan(connection.alias)
+                names = ", ".join(qn(f"c{i}") for i in range(len(blocks[n])))
+                ctes.append(f"{qn(f'read{n}')} ({names}) AS ({plan.sql})")
+            sqls[key] = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches)
     return sqls[key]
 
 
-def insert_together(first: Model, then: Model, *, link: str) -> None:
+def insert_together(
+    first: Model, then: Model, *, link: str, reads: Sequence[Bound[Any]] = ()
+) -> list[list[Any]]:
     """``insert(first)``, then ``then.<link> = first.pk`` and ``insert(then)``:
     both or neither, always. On PostgreSQL they are one statement (a
     data-modifying ``WITH``), which needs no transaction around it: a lead and
     its audit entry cost one round trip, and a capture that writes nothing else
     needs no ``BEGIN``/``COMMIT``. Elsewhere (or for a model ``insert`` would
     hand to ``save()``) the two INSERTs run in ``transaction.atomic`` (no
-    savepoint: inside a caller's transaction an error spoils that one)."""
+    savepoint: inside a caller's transaction an error spoils that one).
+
+    ``reads`` (``Prepared.bound``) are answered as the database was just before
+    the two rows: on PostgreSQL inside the same statement (a capture's matches
+    cost no statement of their own), elsewhere one by one before the INSERTs.
+    Returns each read's rows, in order."""
     using = DEFAULT_DB_ALIAS
     connection = connections[using]
     field: Any = type(then)._meta.get_field(link)  # a concrete field of ``then``
@@ -515,30 +614,55 @@ def insert_together(first: Model, then: Model, *, link: str) -> None:
         first_params = _bound(first, first_plan)
         then_params = _bound(then, then_plan)
         if first_params is not None and then_params is not None:
-            sql = _together_sql(first_plan, then_plan, field)
+            sql = _together_sql(first_plan, then_plan, field, reads)
             at = then_plan.fields.index(field)
             params = [*first_params, *then_params[:at], *then_params[at + 1 :]]
+            plans = [read.lookup._plan(using) for read in reads]
+            for read, plan in zip(reads, plans, strict=True):
+                params += read.lookup._params(plan, read.arguments)
             with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
                 send(cursor, sql, params)
-                row = cursor.fetchone()
+                rows: Any = cursor.fetchall() if reads else [cursor.fetchone()]
+            width = len(then_plan.returning) + 1
+            if reads:
+                # Branch 0 is then's row; branch n the n-th read's, in its own columns.
+                found: list[list[Any]] = [[] for _ in reads]
+                row = None
+                starts = [1 + width]
+                for plan in plans:
+                    starts.append(starts[-1] + plan.width)
+                for answer in rows:
+                    n = answer[0]
+                    if n == 0:
+                        row = answer[1 : 1 + width]
+                    else:
+                        found[n - 1].append(answer[starts[n - 1] : starts[n]])
+                answered = [
+                    read.lookup._answer(plan, block)
+                    for read, plan, block in zip(reads, plans, found, strict=True)
+                ]
+            else:
+                row, answered = rows[0], []
             assert row is not None  # a plain INSERT returns its row
             *returned, first_id = row
-            rows: Any = [returned]
+            converted: Any = [returned]
             if then_plan.converters:
-                rows = list(then_plan.compiler.apply_converters(rows, then_plan.converters))
-            for value, f in zip(rows[0], then_plan.returning, strict=True):
+                converted = list(then_plan.compiler.apply_converters(converted, then_plan.converters))
+            for value, f in zip(converted[0], then_plan.returning, strict=True):
                 setattr(then, f.attname, value)
             first.pk = first_id
             setattr(then, field.attname, first_id)
             for obj in (first, then):
                 obj._state.adding = False
                 obj._state.db = using
-            return
+            return answered
         setattr(then, field.attname, None)
+    answered = [read.all() for read in reads]
     with transaction.atomic(using=using, savepoint=False):
         insert(first)
         setattr(then, field.attname, first.pk)
         insert(then)
+    return answered
 
 
 def insert_then(obj: Model, then: str, params: Sequence[Any]) -> int | None:

@@ -13,7 +13,7 @@ from core.errors import DomainError, FieldError, collect
 from core.models import AuditActor, AuditEntry
 from core.pagination import Sorting, SortOption, no_index_walks
 from core.phones import normalize_email, normalize_phone, try_normalize_phone
-from core.prepared import PreparedShapes
+from core.prepared import Bound, PreparedShapes
 from customers.models import ContactInfo, ContactPoint, Customer, Location
 
 # The customer list's sortable columns (indexes: name, id and -created_at, -id).
@@ -523,4 +523,10 @@ def customers_reachable(*, phone: str = "", email: str = "") -> list[Customer]:
     call's caller): the same query, compiled once per shape (core.prepared)."""
     if not phone and not email:
         return []
-    return _REACHABLE.all(phone=phone, email=email)
+    return customers_reachable_read(phone=phone, email=email).all()
+
+
+def customers_reachable_read(*, phone: str = "", email: str = "") -> Bound[Customer]:
+    """``customers_reachable``'s read (a phone or an email given), to be sent
+    inside another statement (``core.prepared.insert_together``'s ``reads``)."""
+    return _REACHABLE.bound(phone=phone, email=email)

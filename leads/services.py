@@ -27,9 +27,9 @@ from core.errors import DomainError, FieldError, collect, conflict, forbidden, i
 from core.locks import transaction_lock
 from core.models import AuditEntry
 from core.phones import normalize_email, normalize_phone
-from core.prepared import PreparedShapes, insert_together
+from core.prepared import Bound, PreparedShapes, insert_together
 from customers.models import Customer, Location
-from customers.services import NewCustomer, customer_location_for_job, customers_reachable
+from customers.services import NewCustomer, customer_location_for_job, customers_reachable_read
 from jobs.models import Job
 from jobs.services import _check_technician as check_technician
 from jobs.services import job_book
@@ -131,13 +131,27 @@ _OPEN_LEADS_AT = PreparedShapes(_open_leads_at, phone=str, email=str, exclude_pk
 
 def lead_matches(*, phone: str, email: str, exclude_pk: int | None = None) -> Matches:
     """Customers reachable at this phone or email, and open leads that look like the same person."""
+    reads = _match_reads(phone=phone, email=email, exclude_pk=exclude_pk)
+    return _matches_from([read.all() for read in reads])
+
+
+def _match_reads(*, phone: str, email: str, exclude_pk: int | None = None) -> list[Bound[Any]]:
+    """``lead_matches``' two reads, to be sent by itself or inside a capture's write."""
     if not phone and not email:
+        return []
+    return [
+        customers_reachable_read(phone=phone, email=email),
+        _OPEN_LEADS_AT.bound(phone=phone, email=email, exclude_pk=exclude_pk),
+    ]
+
+
+def _matches_from(found: list[list[Any]]) -> Matches:
+    if not found:
         return Matches()
-    customers = customers_reachable(phone=phone, email=email)[:MATCH_LIMIT]
+    customers, open_leads = found
+    customers = customers[:MATCH_LIMIT]
     prefetch_related_objects(customers, "contacts")
-    return Matches(
-        customers=customers, open_leads=_OPEN_LEADS_AT.all(phone=phone, email=email, exclude_pk=exclude_pk)
-    )
+    return Matches(customers=customers, open_leads=open_leads)
 
 
 def can_set_lead_on_job(actor: Actor, job: Job) -> bool:
@@ -415,6 +429,14 @@ def lead_capture(
     # so no transaction (BEGIN and COMMIT are two round trips of the three).
     # Tags, a person's choice to tell, or a hook that writes need one.
     writes_more = run_plan(lead, context) or bool(tags) or assignee is not None
+    # Matches show customers and other leads: only to those who may read them all.
+    # They are only shown, never written, and read as the database was just before
+    # this lead (so it is not among them): on PostgreSQL inside the write's statement.
+    reads = (
+        _match_reads(phone=cleaned["phone"], email=cleaned["email"])
+        if with_matches and actor.can(Perm.WORK_LEADS) and actor.can(Perm.WORK_CUSTOMERS)
+        else []
+    )
     with transaction.atomic() if writes_more else nullcontext():
         extra = run_prepare(lead, context)
         audit = AuditEntry.entry(
@@ -424,23 +446,17 @@ def lead_capture(
             action="captured",
             changes={"type": type, "channel": lead.channel, **extra},
         )
-        insert_together(lead, audit, link="entity_id")  # compiled once: every capture sends the same
+        # Compiled once per shape of the reads: every capture sends the same.
+        found = insert_together(lead, audit, link="entity_id", reads=reads)
         if tags:
             lead.tags.set(tags)
         run_captured(lead, context)
         if assignee is not None:
             _tell_assigned(actor, [lead], assignee.pk)
-    # Matches show customers and other leads: only to those who may read them all.
-    # Read after the capture's transaction: they are only shown, never written.
-    matches = (
-        lead_matches(phone=cleaned["phone"], email=cleaned["email"], exclude_pk=lead.pk)
-        if with_matches and actor.can(Perm.WORK_LEADS) and actor.can(Perm.WORK_CUSTOMERS)
-        else Matches()
-    )
     return CaptureResult(
         lead=lead,
         warnings=capture_warnings(contact=cleaned, customer=customer, location=location),
-        matches=matches,
+        matches=_matches_from(found),
         tag_ids=sorted(t.pk for t in tags),
     )
 

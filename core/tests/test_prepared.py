@@ -413,3 +413,80 @@ def test_insert_unless_conflict_writes_nothing_when_a_row_holds_its_unique_value
     other = Call(provider=provider, provider_call_id="other")
     assert insert_unless_conflict(other) is True
     assert _row(Call, other.pk) == _fields(other)
+
+
+# --- insert_together's reads: answered as the database was before the two rows ------------------------
+
+AT_PHONE = Prepared(
+    lambda phone: (
+        Lead.objects.select_related("created_by").filter(phone=phone).order_by("-created_at", "-id")[:5]
+    ),
+    phone=str,
+)
+
+
+def _same(found: list[object], expected: list[object]) -> None:
+    assert [_fields(x) for x in found] == [_fields(x) for x in expected]
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["one statement", "the ORM's way"])
+def test_insert_together_answers_its_reads_as_before_the_rows_it_writes(listening):
+    from django.db.models.signals import post_save
+
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    key, _ = ApiKey.issue(employee=csr)
+    now = timezone.now()
+    earlier = []
+    for n in range(3):
+        lead = _lead(csr)
+        lead.phone = "+15125550100"
+        lead.save()
+        Lead.objects.filter(pk=lead.pk).update(created_at=now - timedelta(hours=n))
+        earlier.append(lead)
+    expected_leads = AT_PHONE.all(phone="+15125550100")
+    expected_keys = KEY.all(key_hash=key.key_hash)
+    assert [x.pk for x in expected_leads] == [x.pk for x in earlier]  # newest first
+
+    def receiver(**kwargs: object) -> None:
+        pass
+
+    if listening:
+        post_save.connect(receiver, sender=AuditEntry)
+    try:
+        new = _lead(csr)
+        new.phone = "+15125550100"
+        with CaptureQueriesContext(connection) as ctx:
+            found = insert_together(
+                new,
+                AuditEntry(entity="lead", action="x", actor_label="x"),
+                link="entity_id",
+                reads=[
+                    AT_PHONE.bound(phone="+15125550100"),
+                    KEY.bound(key_hash=key.key_hash),
+                    KEY.bound(key_hash="-"),
+                ],
+            )
+    finally:
+        post_save.disconnect(receiver, sender=AuditEntry)
+    one = connection.vendor == "postgresql" and not listening
+    assert len(ctx) == (1 if one else 5)  # else three reads, then the two INSERTs
+    leads, keys, none = found
+    # The rows the ORM reads (datetimes converted, select_related filled), not the new lead.
+    _same(leads, expected_leads)
+    assert [x.created_by.name for x in leads] == ["Ana"] * 3
+    _same(keys, expected_keys)
+    _same([keys[0].employee], [expected_keys[0].employee])
+    assert none == []
+    assert AuditEntry.objects.get(action="x").entity_id == new.pk
+    assert AT_PHONE.all(phone="+15125550100")[0].pk == new.pk
+
+
+def test_a_read_that_may_need_no_statement_or_locks_is_not_bound():
+    kept = Prepared(lambda pk: Employee.objects.filter(pk=pk)[:1], kept=True, pk=int)
+    with pytest.raises(TypeError, match="kept"):
+        kept.bound(pk=1)
+    locking = Prepared(lambda pk: Lead.objects.select_for_update().filter(pk=pk)[:1], pk=int)
+    with pytest.raises(TypeError, match="locking"):
+        locking.bound(pk=1)
+    with pytest.raises(TypeError, match="must be str"):
+        KEY.bound(key_hash=1)

@@ -102,6 +102,8 @@ class Step:
     # This process's CPU time per request: under load the app's CPU, not the
     # wait for the database, is what the workers run out of.
     cpu: list[float] = field(default_factory=list)
+    # The PostgreSQL backend's CPU time per request (when the server runs here).
+    db_cpu: list[float] = field(default_factory=list)
     queries: list[list[str]] = field(default_factory=list)
 
 
@@ -113,6 +115,20 @@ class Scenario:
     # A row summing the steps (a whole call), besides one row per request.
     total: str | None = None
     totals: list[float] = field(default_factory=list)
+
+
+def backend_cpu() -> tuple[int, float] | None:
+    """The CPU seconds the PostgreSQL backend of this connection has used, with its
+    pid, read from ``/proc`` (the server on this machine); None elsewhere."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return None
+    pid = connection.connection.info.backend_pid
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None  # a server on another machine, or another container
+    fields = stat.rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def request(step: Step, i: int) -> int:
@@ -144,6 +160,7 @@ def iterate(
             step.queries.append([q["sql"] for q in ctx.captured_queries])
         else:
             on = timed and profiler is not None and step.name.strip() == profiled
+            b0 = backend_cpu() if timed else None
             t0, c0 = time.perf_counter(), time.thread_time()
             if on and profiler is not None:
                 profiler.enable()
@@ -154,6 +171,9 @@ def iterate(
             if timed:
                 step.times.append(elapsed)
                 step.cpu.append((time.thread_time() - c0) * 1000)
+                b1 = backend_cpu()
+                if b0 is not None and b1 is not None and b0[0] == b1[0]:
+                    step.db_cpu.append((b1[1] - b0[1]) * 1000)
                 total += elapsed
         assert status == step.expect, (step.name, status)
     if timed:
@@ -367,7 +387,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"{'request':<22} {'median ms':>10} {'p95 ms':>8} {'x bare':>7} {'queries/req':>12} "
-            f"{'app cpu ms':>11} {'x bare':>7}"
+            f"{'app cpu ms':>11} {'x bare':>7} {'db cpu ms':>10} {'x bare':>7}"
         )
         profiler = cProfile.Profile() if args.profile else None
         run(
@@ -380,6 +400,7 @@ def main(argv: list[str] | None = None) -> None:
         steps: list[Step] = []
         bare_median: float | None = None
         bare_cpu: float | None = None
+        bare_db: float | None = None
         for scenario in scenarios.values():
             for step in scenario.steps:
                 median = statistics.median(step.times)
@@ -387,10 +408,14 @@ def main(argv: list[str] | None = None) -> None:
                 bare_median = bare_median or median
                 bare_cpu = bare_cpu or cpu
                 steps.append(step)
+                # A mean: /proc counts in clock ticks (10 ms), far coarser than one request.
+                db = statistics.mean(step.db_cpu) if step.db_cpu else None
+                bare_db = bare_db or db
+                db_text = f"{db:>10.2f} {db / bare_db:>7.1f}" if db is not None and bare_db else ""
                 print(
                     f"{step.name:<22} {median:>10.2f} {p95(step.times):>8.2f} "
                     f"{median / bare_median:>7.1f} {mean_queries(step):>12.1f} "
-                    f"{cpu:>11.2f} {cpu / bare_cpu:>7.1f}"
+                    f"{cpu:>11.2f} {cpu / bare_cpu:>7.1f} {db_text}"
                 )
             if scenario.total is not None:
                 median = statistics.median(scenario.totals)

@@ -15,8 +15,11 @@ whole call: ringing, accepted, ended, in order on each connection) and ``POST
 connections, one wrk thread each), it runs the bare view then the row for
 ``--duration`` seconds, ``--rounds`` times (the order swapped each round, so
 a change in the machine's load weighs on both alike), and prints the median
-requests per second and p99 latency of each and their ratios, and the CPU
-time the server's workers spent per request. Every run must create one row
+requests per second and p99 latency of each and their ratios, the CPU time
+the server's workers spent per request, and the CPU the whole machine spent
+per request (workers, PostgreSQL, wrk: ``/proc/stat``) with the bare view's
+÷ the row's, which is the req/s ratio a CPU-bound machine allows and moves
+less than req/s when the machine's speed drifts. Every run must create one row
 per request sent (a call per three events): a script whose numbers repeated
 would measure re-sends and matches instead. Then it runs a mixed load (a
 lead, a whole call, a booking per cycle on each of 16 connections) for
@@ -236,6 +239,17 @@ class Server:
         self.process.wait(timeout=60)
 
 
+def machine_busy() -> float:
+    """Seconds of CPU this machine has spent on anything but idling, waiting for
+    I/O or being stolen by its hypervisor (``/proc/stat``): the workers, PostgreSQL,
+    wrk and whatever else runs. Per request, its ratio to the bare view's is the
+    throughput ratio a CPU-bound machine allows, steadier than req/s when the
+    machine's speed drifts between runs."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, *_rest = (int(x) for x in fields)
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -314,9 +328,10 @@ def main(argv: list[str] | None = None) -> None:
             base[0] += 50_000_000
             wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
             server = leadline if port == leadline.port else bare
-            cpu, rows = server.cpu_seconds(), created()
+            cpu, rows, busy = server.cpu_seconds(), created(), machine_busy()
             result = wrk(scripts[script], port, c, seconds, wrk_args)
             result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
+            result["all_ms"] = (machine_busy() - busy) * 1000 / max(result["requests"], 1)
             if result["non2xx"]:
                 raise SystemExit(f"{script} on port {port}: {int(result['non2xx'])} non-2xx answers")
             if script in PER_ROW:
@@ -342,7 +357,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "
-            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6}"
+            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6} "
+            f"{'all ms/req':>10} {'bare':>6} {'ratio':>6}"
         )
         for c in concurrency:
             for row, label in [r for r in ROWS if not args.only or r[0] in args.only]:
@@ -359,9 +375,12 @@ def main(argv: list[str] | None = None) -> None:
                 bare_p99 = statistics.median(x["p99"] for x in bar)
                 cpu = statistics.median(x["cpu_ms"] for x in mine)
                 bare_cpu = statistics.median(x["cpu_ms"] for x in bar)
+                every = statistics.median(x["all_ms"] for x in mine)
+                bare_every = statistics.median(x["all_ms"] for x in bar)
                 print(
                     f"{label:<34} {c:>3} {rps:>8.0f} {bare_rps:>8.0f} {rps / bare_rps:>6.2f} "
-                    f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f} {cpu:>10.2f} {bare_cpu:>6.2f}",
+                    f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f} {cpu:>10.2f} {bare_cpu:>6.2f} "
+                    f"{every:>10.2f} {bare_every:>6.2f} {bare_every / every:>6.2f}",
                     flush=True,
                 )
         before = {pid: rss_mb(pid) for pid in leadline.workers()}

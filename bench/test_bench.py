@@ -77,6 +77,11 @@ def test_it_runs_the_intake_benchmark_through_every_row() -> None:
         assert row in out, f"{row!r} missing from:\n{out}"
     assert "SQL of one" in out
     assert "Profile of 'leads (csr)' over 2 requests" in out and "function calls" in out
+    # The database backend's CPU per request: read from /proc where PostgreSQL runs here.
+    assert "db cpu ms" in out
+    rows = [line.split() for line in out.splitlines()]
+    (lead,) = [row for row in rows if row[:2] == ["leads", "(csr)"] and row[2][0].isdigit()]
+    assert len(lead) == (10 if connection.vendor == "postgresql" else 8), lead
 
 
 @pytest.mark.postgres_only
@@ -166,6 +171,10 @@ def test_it_runs_the_load_benchmark_through_every_row() -> None:
         "RSS per Leadline worker",
     ):
         assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"
+    # The whole machine's CPU per request beside the workers', and its ratio to the bare view's.
+    assert "all ms/req" in result.stdout
+    (lead,) = [line.split() for line in result.stdout.splitlines() if line.startswith("POST /api/v1/leads")]
+    assert len(lead) == 14 and float(lead[-1]) > 0, lead
 
 
 @pytest.mark.postgres_only

@@ -23,7 +23,7 @@ less than req/s when the machine's speed drifts. Every run must create one row
 per request sent (a call per three events): a script whose numbers repeated
 would measure re-sends and matches instead. Then it runs a mixed load (a
 lead, a whole call, a booking per cycle on each of 16 connections) for
-``--soak`` seconds (default 600; shorten for a quick run) and prints the
+``--soak`` seconds (default 600; shorten for a quick run, 0 skips it) and prints the
 resident memory of each worker, with ``max_requests`` off so that growth
 shows instead of being recycled away. ``--only ROW`` runs some rows.
 
@@ -384,11 +384,17 @@ def main(argv: list[str] | None = None) -> None:
                     flush=True,
                 )
         before = {pid: rss_mb(pid) for pid in leadline.workers()}
-        result = run("mixed", leadline.port, 16, args.soak)
+        if args.soak > 0:
+            result = run("mixed", leadline.port, 16, args.soak)
+            soaked = (
+                f"after {args.soak} s of mixed load at c=16 "
+                f"({result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms; max_requests off)"
+            )
+        else:  # --soak 0: the workers as the rows left them (wrk cannot run for 0 s)
+            soaked = "after the rows, no soak (--soak 0)"
         after = {pid: rss_mb(pid) for pid in leadline.workers()}
         print(
-            f"RSS per Leadline worker after {args.soak} s of mixed load at c=16 "
-            f"({result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms; max_requests off): "
+            f"RSS per Leadline worker {soaked}: "
             + ", ".join(f"{after[p]:.0f} MB (was {before.get(p, 0):.0f})" for p in after)
         )
         print("bare workers: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in bare.workers()))

@@ -410,8 +410,12 @@ def main(argv: list[str] | None = None) -> None:
                 steps.append(step)
                 # A mean: /proc counts in clock ticks (10 ms), far coarser than one request.
                 db = statistics.mean(step.db_cpu) if step.db_cpu else None
-                bare_db = bare_db or db
-                db_text = f"{db:>10.2f} {db / bare_db:>7.1f}" if db is not None and bare_db else ""
+                if step is scenarios["bare"].steps[0]:
+                    bare_db = db
+                db_text = ""
+                if db is not None:
+                    # A few runs may see no tick of the bare insert's backend: no ratio then.
+                    db_text = f"{db:>10.2f} " + (f"{db / bare_db:>7.1f}" if bare_db else f"{'-':>7}")
                 print(
                     f"{step.name:<22} {median:>10.2f} {p95(step.times):>8.2f} "
                     f"{median / bare_median:>7.1f} {mean_queries(step):>12.1f} "

@@ -377,10 +377,11 @@ def main(argv: list[str] | None = None) -> None:
                 bare_cpu = statistics.median(x["cpu_ms"] for x in bar)
                 every = statistics.median(x["all_ms"] for x in mine)
                 bare_every = statistics.median(x["all_ms"] for x in bar)
+                share = bare_every / every if every else float("nan")
                 print(
                     f"{label:<34} {c:>3} {rps:>8.0f} {bare_rps:>8.0f} {rps / bare_rps:>6.2f} "
                     f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f} {cpu:>10.2f} {bare_cpu:>6.2f} "
-                    f"{every:>10.2f} {bare_every:>6.2f} {bare_every / every:>6.2f}",
+                    f"{every:>10.2f} {bare_every:>6.2f} {share:>6.2f}",
                     flush=True,
                 )
         before = {pid: rss_mb(pid) for pid in leadline.workers()}

@@ -239,6 +239,9 @@ class Prepared(Generic[M]):
         with plan.connection.cursor() as cursor:
             send(cursor, plan.sql, params)
             rows: Any = cursor.fetchall()
+        return self._converted(plan, rows)
+
+    def _converted(self, plan: _Plan, rows: Any) -> list[Any]:
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
         return list(rows)
@@ -287,9 +290,7 @@ class Prepared(Generic[M]):
 
     def _answer(self, plan: _Plan, rows: list[Any]) -> list[M]:
         """Instances from rows of the SQL's columns, read by another statement."""
-        if plan.converters:
-            rows = list(plan.compiler.apply_converters(rows, plan.converters))
-        return self._instances(plan, rows)
+        return self._instances(plan, self._converted(plan, rows))
 
 
 @dataclass(frozen=True)
@@ -557,10 +558,14 @@ def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any, reads: Seque
             sqls[key] = f"WITH {qn('first')} AS ({first.sql}) {insert}"
         else:
             # Each branch's columns: then's row, then each read's, side by side.
+            aliases = ", ".join(qn(f"c{i}") for i in range(len(returning)))
+            ctes = [f"{qn('first')} AS ({first.sql})", f"{qn('then')} ({aliases}) AS ({insert})"]
             blocks = [[f.cast_db_type(connection) for f in returning]]
-            for read in reads:
+            for n, read in enumerate(reads, start=1):
                 plan = read.lookup._plan(connection.alias)
                 blocks.append(read.lookup._columns(plan))
+                names = ", ".join(qn(f"c{i}") for i in range(plan.width))
+                ctes.append(f"{qn(f'read{n}')} ({names}) AS ({plan.sql})")
             branches = []
             for n in range(len(blocks)):
                 name = qn("then") if n == 0 else qn(f"read{n}")
@@ -571,14 +576,29 @@ def _together_sql(first: _InsertPlan, then: _InsertPlan, link: Any, reads: Seque
                     else:
                         columns += [f"NULL::{kind}" for kind in other]
                 branches.append(f"SELECT {', '.join(columns)} FROM {name}")  # noqa: S608 (names, types)
-            aliases = ", ".join(qn(f"c{i}") for i in range(len(blocks[0])))
-            ctes = [f"{qn('first')} AS ({first.sql})", f"{qn('then')} ({aliases}) AS ({insert})"]
-            for n, read in enumerate(reads, start=1):
-                plan = read.lookup._plan(connection.alias)
-                names = ", ".join(qn(f"c{i}") for i in range(len(blocks[n])))
-                ctes.append(f"{qn(f'read{n}')} ({names}) AS ({plan.sql})")
             sqls[key] = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches)
     return sqls[key]
+
+
+def _branches(
+    rows: Sequence[Any], width: int, reads: Sequence[Bound[Any]], plans: Sequence[_Plan]
+) -> tuple[Any, list[list[Any]]]:
+    """Split ``_together_sql``'s answer: branch 0 is the second INSERT's row
+    (``width`` columns after the branch number), branch n the n-th read's rows,
+    each in its own columns, answered as that read's instances."""
+    starts = [1 + width]
+    for plan in plans:
+        starts.append(starts[-1] + plan.width)
+    row = None
+    found: list[list[Any]] = [[] for _ in plans]
+    for answer in rows:
+        n = answer[0]
+        if n == 0:
+            row = answer[1 : 1 + width]
+        else:
+            found[n - 1].append(answer[starts[n - 1] : starts[n]])
+    answered = zip(reads, plans, found, strict=True)
+    return row, [read.lookup._answer(plan, block) for read, plan, block in answered]
 
 
 def insert_together(
@@ -622,27 +642,10 @@ def insert_together(
                 params += read.lookup._params(plan, read.arguments)
             with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
                 send(cursor, sql, params)
-                rows: Any = cursor.fetchall() if reads else [cursor.fetchone()]
-            width = len(then_plan.returning) + 1
-            if reads:
-                # Branch 0 is then's row; branch n the n-th read's, in its own columns.
-                found: list[list[Any]] = [[] for _ in reads]
-                row = None
-                starts = [1 + width]
-                for plan in plans:
-                    starts.append(starts[-1] + plan.width)
-                for answer in rows:
-                    n = answer[0]
-                    if n == 0:
-                        row = answer[1 : 1 + width]
-                    else:
-                        found[n - 1].append(answer[starts[n - 1] : starts[n]])
-                answered = [
-                    read.lookup._answer(plan, block)
-                    for read, plan, block in zip(reads, plans, found, strict=True)
-                ]
-            else:
-                row, answered = rows[0], []
+                if reads:
+                    row, answered = _branches(cursor.fetchall(), len(then_plan.returning) + 1, reads, plans)
+                else:
+                    row, answered = cursor.fetchone(), []
             assert row is not None  # a plain INSERT returns its row
             *returned, first_id = row
             converted: Any = [returned]

@@ -526,7 +526,7 @@ def customers_reachable(*, phone: str = "", email: str = "") -> list[Customer]:
     return customers_reachable_read(phone=phone, email=email).all()
 
 
-def customers_reachable_read(*, phone: str = "", email: str = "") -> Bound[Customer]:
+def customers_reachable_read(*, phone: str, email: str) -> Bound[Customer]:
     """``customers_reachable``'s read (a phone or an email given), to be sent
     inside another statement (``core.prepared.insert_together``'s ``reads``)."""
     return _REACHABLE.bound(phone=phone, email=email)

@@ -15,5 +15,7 @@ def test_it_refuses_a_wrong_password(page):
     page.get_by_label("Username").fill(employee.user.username)
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
+    # is_visible() does not wait: give the refused form's page time to arrive first.
+    page.get_by_role("alert").wait_for(state="visible", timeout=10_000)
     assert page.get_by_role("alert").is_visible()
     assert page.get_by_label("Username").input_value() == employee.user.username

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.actor import Actor
 from accounts.models import Employee, Role
 from core.errors import not_found
-from core.prepared import insert, insert_then, send
+from core.prepared import insert, insert_then, send, statement_cursor
 from notifications.models import Notification
 
 TEXT_MAX = Notification._meta.get_field("text").max_length or 300
@@ -81,7 +81,7 @@ def notify_roles(*, roles: Iterable[str], kind: str, text: str, url: str = "", k
     if not wanted:
         return 0
     created_at: Any = Notification._meta.get_field("created_at")
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         send(
             cursor,
             _roles_sql(connection.vendor, len(wanted)),

@@ -23,7 +23,9 @@ from core.prepared import (
     insert,
     insert_together,
     insert_unless_conflict,
+    native,
     set_prefetched_children,
+    statement_cursor,
 )
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -377,6 +379,34 @@ def test_only_what_core_prepared_sends_is_prepared_on_the_server():
     for _ in range(10):
         list(Lead.objects.filter(name__icontains="zzq"))
     assert not any("leads_lead" in s and "LIKE" in s for s in _server_prepared())
+
+
+def test_native_numbers_the_placeholders_and_unescapes_percent():
+    assert native("SELECT %s, '100%%', %s WHERE a LIKE '%%s' AND b = %s") == (
+        "SELECT $1, '100%', $2 WHERE a LIKE '%s' AND b = $3"
+    )
+    assert native("SELECT 1") == "SELECT 1"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL")
+def test_a_long_statement_reaches_the_server_in_its_own_form_with_values_and_times_intact():
+    from psycopg import RawCursor
+
+    from core.prepared import send
+
+    # Over psycopg's own limits for what it keeps parsed (4 KB, 50 parameters).
+    width = 80
+    columns = ", ".join(f"%s::int AS c{n}" for n in range(width))
+    sql = f"SELECT {columns}, %s::timestamptz AS at, '50%%' AS pct, {'0' * 4096} AS pad"
+    at = timezone.now().replace(microsecond=0)
+    with statement_cursor(connection) as cursor:
+        assert isinstance(cursor.cursor, RawCursor)
+        send(cursor, sql, [*range(width), at])
+        row = cursor.fetchone()
+    assert list(row[:width]) == list(range(width))
+    assert row[width] == at and row[width].utcoffset() == timedelta(0)
+    assert row[width + 1] == "50%"
+    assert any(s.startswith("SELECT $1::int AS c0, $2::int") for s in _server_prepared())
 
 
 def test_a_prepared_statement_is_still_seen_by_execute_wrappers():

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.models import Employee
@@ -77,11 +77,11 @@ def list_employees(
 
 
 @router.post("/employees", response=responses({201: EmployeeOut}))
-def create_employee(request: HttpRequest, payload: EmployeeIn) -> tuple[int, Employee]:
+def create_employee(request: HttpRequest, payload: EmployeeIn) -> Status:
     actor(request).require(Perm.SETTINGS)
     data = _contact(payload.dict())
     data["name"] = data["name"].strip()
-    return 201, Employee.objects.create(**data)
+    return Status(201, Employee.objects.create(**data))
 
 
 @router.patch("/employees/{employee_id}", response=responses({200: EmployeeOut}))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.roles import Perm
@@ -90,10 +90,10 @@ def list_rules(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT
 
 
 @router.post("/assignment-rules", response=responses({201: RuleOut}))
-def create_rule(request: HttpRequest, payload: RuleIn) -> tuple[int, AssignmentRule]:
+def create_rule(request: HttpRequest, payload: RuleIn) -> Status:
     """A rule: the first active one by ``position`` whose match fits a new lead assigns it.
     An empty match list matches anything; the lists are ANDed."""
-    return 201, assignment_rule_create(actor=actor(request), data=_flat(payload, partial=False))
+    return Status(201, assignment_rule_create(actor=actor(request), data=_flat(payload, partial=False)))
 
 
 @router.patch("/assignment-rules/{rule_id}", response=responses({200: RuleOut}))
@@ -139,10 +139,10 @@ def list_policies(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFA
 
 
 @router.post("/sla-policies", response=responses({201: PolicyOut}))
-def create_policy(request: HttpRequest, payload: PolicyIn) -> tuple[int, SlaPolicy]:
+def create_policy(request: HttpRequest, payload: PolicyIn) -> Status:
     """A first-response target for leads of these types and channels (empty: any), in minutes,
     counted in business hours when ``business_hours_only``. The most specific match wins."""
-    return 201, sla_policy_create(actor=actor(request), data=payload.dict())
+    return Status(201, sla_policy_create(actor=actor(request), data=payload.dict()))
 
 
 @router.patch("/sla-policies/{policy_id}", response=responses({200: PolicyOut}))

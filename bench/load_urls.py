@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 
 from accounts.api_auth import KeyAuth
 
@@ -40,10 +40,10 @@ floor_api = NinjaAPI(urls_namespace="bench-floor", auth=[KeyAuth()], docs_url=No
 
 
 @floor_api.post("/floor", response={201: IdOut})
-def floor_insert(request: HttpRequest, payload: NameIn) -> tuple[int, dict[str, int]]:
+def floor_insert(request: HttpRequest, payload: NameIn) -> Status:
     from customers.models import Customer
 
-    return 201, {"id": Customer.objects.create(name=payload.name).pk}
+    return Status(201, {"id": Customer.objects.create(name=payload.name).pk})
 
 
 urlpatterns = [path("bench/bare", bare_insert), path("bench/", floor_api.urls)]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.actor import Actor
 from accounts.api_auth import actor
@@ -197,7 +197,7 @@ def _check_size(request: HttpRequest, limit: int) -> None:
 
 
 @router.post("/bookings", response=responses({200: BookingOut, 201: BookingOut, 413: ErrorOut}))
-def post_booking(request: HttpRequest, payload: BookingIn) -> tuple[int, Booking]:
+def post_booking(request: HttpRequest, payload: BookingIn) -> Status:
     """A booking from a partner or web form (integration key). Re-sending an
     `external_id` returns the same booking with 200 and never makes a second."""
     integration = _integration_of(actor(request))
@@ -221,7 +221,7 @@ def post_booking(request: HttpRequest, payload: BookingIn) -> tuple[int, Booking
         # Kept as received, unknown fields included: what a partner sent is the evidence.
         raw_payload=json.loads(request.body),
     )
-    return (201 if received.created else 200), _out(actor(request), received.booking)
+    return Status(201 if received.created else 200, _out(actor(request), received.booking))
 
 
 @router.post(
@@ -234,12 +234,12 @@ def post_booking(request: HttpRequest, payload: BookingIn) -> tuple[int, Booking
         }
     },
 )
-def post_inbound_email(request: HttpRequest) -> tuple[int, Booking]:
+def post_inbound_email(request: HttpRequest) -> Status:
     """A raw RFC 822 email (integration key) becomes a booking on the email
     channel; the same Message-ID again returns the same booking with 200."""
     integration = _integration_of(actor(request))
     received = booking_receive_email(integration=integration, raw=request.body)
-    return (201 if received.created else 200), _out(actor(request), received.booking)
+    return Status(201 if received.created else 200, _out(actor(request), received.booking))
 
 
 @router.get("/bookings", response=responses({200: Page[BookingOut]}))
@@ -273,21 +273,17 @@ def get_booking(request: HttpRequest, booking_id: int) -> Booking:
 
 
 @router.post("/bookings/{booking_id}/accept", response=responses({201: BookedOut}))
-def accept_booking(
-    request: HttpRequest, booking_id: int, payload: BookFromContactIn
-) -> tuple[int, dict[str, Any]]:
+def accept_booking(request: HttpRequest, booking_id: int, payload: BookFromContactIn) -> Status:
     """Book a job from the booking: the same customer and location rules as converting a lead."""
     a = actor(request)
     a.require_staff()
     booking = _booking(a, booking_id)
     job = booking_accept(actor=a, booking=booking, **payload.booking_kwargs())
-    return 201, {"job": jobs_with_details().get(pk=job.pk)}
+    return Status(201, {"job": jobs_with_details().get(pk=job.pk)})
 
 
 @router.post("/bookings/{booking_id}/convert", response=responses({201: ConvertOut}))
-def convert_booking(
-    request: HttpRequest, booking_id: int, payload: ConvertIn | None = None
-) -> tuple[int, dict[str, Any]]:
+def convert_booking(request: HttpRequest, booking_id: int, payload: ConvertIn | None = None) -> Status:
     """Turn the booking into an open marketing lead for follow-up."""
     a = actor(request)
     a.require_staff()
@@ -300,7 +296,7 @@ def convert_booking(
         assignee=resolve(Employee, payload.assignee_id, "assignee_id"),
         follow_up_on=payload.follow_up_on,
     ).lead
-    return 201, {"lead": lead}
+    return Status(201, {"lead": lead})
 
 
 @router.post("/bookings/{booking_id}/dismiss", response=responses({200: BookingOut}))

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.roles import Perm
@@ -86,10 +86,10 @@ def list_business_units(
 
 
 @router.post("/business-units", response=responses({201: BusinessUnitOut}))
-def create_business_unit(request: HttpRequest, payload: BusinessUnitIn) -> tuple[int, BusinessUnit]:
+def create_business_unit(request: HttpRequest, payload: BusinessUnitIn) -> Status:
     _write(request)
     name = ensure_unique_name(BusinessUnit, payload.name)
-    return 201, BusinessUnit.objects.create(name=name, active=payload.active)
+    return Status(201, BusinessUnit.objects.create(name=name, active=payload.active))
 
 
 @router.patch("/business-units/{unit_id}", response=responses({200: BusinessUnitOut}))
@@ -154,7 +154,7 @@ def list_job_types(
 
 
 @router.post("/job-types", response=responses({201: JobTypeOut}))
-def create_job_type(request: HttpRequest, payload: JobTypeIn) -> tuple[int, JobType]:
+def create_job_type(request: HttpRequest, payload: JobTypeIn) -> Status:
     _write(request)
     name = ensure_unique_name(JobType, payload.name)
     units = resolve_many(BusinessUnit, payload.business_unit_ids, "business_unit_ids")
@@ -166,7 +166,7 @@ def create_job_type(request: HttpRequest, payload: JobTypeIn) -> tuple[int, JobT
             active=payload.active,
         )
         job_type.business_units.set(units)
-    return 201, job_type
+    return Status(201, job_type)
 
 
 @router.patch("/job-types/{job_type_id}", response=responses({200: JobTypeOut}))
@@ -264,7 +264,7 @@ def list_campaigns(
 
 
 @router.post("/campaigns", response=responses({201: CampaignOut}))
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Campaign]:
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
     _write(request)
     name = ensure_unique_name(Campaign, payload.name)
     unit = resolve(BusinessUnit, payload.business_unit_id, "business_unit_id")
@@ -279,7 +279,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Cam
         campaign_set_tracking_numbers(campaign=campaign, numbers=payload.tracking_numbers)
         if payload.for_job_generated_leads:
             campaign_choose_for_job_generated(campaign)
-    return 201, _campaigns().get(pk=campaign.pk)
+    return Status(201, _campaigns().get(pk=campaign.pk))
 
 
 @router.patch("/campaigns/{campaign_id}", response=responses({200: CampaignOut}))
@@ -353,12 +353,15 @@ def list_call_reasons(
 
 
 @router.post("/call-reasons", response=responses({201: CallReasonOut}))
-def create_call_reason(request: HttpRequest, payload: CallReasonIn) -> tuple[int, CallReason]:
+def create_call_reason(request: HttpRequest, payload: CallReasonIn) -> Status:
     _write(request)
     name = ensure_unique_name(CallReason, payload.name)
     _lead_or_dismiss(payload.is_lead, payload.dismisses)
-    return 201, CallReason.objects.create(
-        name=name, is_lead=payload.is_lead, dismisses=payload.dismisses, active=payload.active
+    return Status(
+        201,
+        CallReason.objects.create(
+            name=name, is_lead=payload.is_lead, dismisses=payload.dismisses, active=payload.active
+        ),
     )
 
 
@@ -399,9 +402,9 @@ def list_tags(request: HttpRequest, cursor: CURSOR = "", limit: LIMIT = DEFAULT_
 
 
 @router.post("/tags", response=responses({201: TagOut}))
-def create_tag(request: HttpRequest, payload: TagIn) -> tuple[int, Tag]:
+def create_tag(request: HttpRequest, payload: TagIn) -> Status:
     _write(request)
-    return 201, Tag.objects.create(name=ensure_unique_name(Tag, payload.name))
+    return Status(201, Tag.objects.create(name=ensure_unique_name(Tag, payload.name)))
 
 
 @router.patch("/tags/{tag_id}", response=responses({200: TagOut}))
@@ -466,7 +469,7 @@ def list_booking_guides(
 
 
 @router.post("/booking-guides", response=responses({201: BookingGuideOut}))
-def create_booking_guide(request: HttpRequest, payload: BookingGuideIn) -> tuple[int, BookingGuide]:
+def create_booking_guide(request: HttpRequest, payload: BookingGuideIn) -> Status:
     _write(request)
     data = payload.dict()
     guide = BookingGuide(
@@ -477,7 +480,7 @@ def create_booking_guide(request: HttpRequest, payload: BookingGuideIn) -> tuple
     )
     _guide_refs(guide, data)
     guide.save()
-    return 201, guide
+    return Status(201, guide)
 
 
 @router.patch("/booking-guides/{guide_id}", response=responses({200: BookingGuideOut}))

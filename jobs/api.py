@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.actor import Actor
 from accounts.api_auth import actor
@@ -232,7 +232,7 @@ def book_from_payload(a: Actor, payload: JobIn) -> Job:
 
 
 @router.post("/jobs", response=responses({201: JobOut}))
-def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Job]:
+def create_job(request: HttpRequest, payload: JobIn) -> Status:
     """Book a job with its invoice. A ``start`` inside a business unit's arrival window takes
     one place there; a full (or closed) window is a 409 ``window_full`` whose body also carries
     ``window`` and ``next_open`` (the next windows with a place left). ``overbook: true`` (admins
@@ -240,7 +240,7 @@ def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Job]:
     a = actor(request)
     a.require(Perm.BOOK_JOBS)
     job = book_from_payload(a, payload)
-    return 201, jobs_with_details().get(pk=job.pk)
+    return Status(201, jobs_with_details().get(pk=job.pk))
 
 
 @router.get("/jobs", response=responses({200: Page[JobOut]}))
@@ -282,7 +282,7 @@ def set_job_status(request: HttpRequest, job_id: int, payload: StatusIn) -> Job:
 
 
 @router.post("/jobs/{job_id}/invoice/lines", response=responses({201: InvoiceOut}))
-def add_invoice_line(request: HttpRequest, job_id: int, payload: InvoiceLineIn) -> tuple[int, Invoice]:
+def add_invoice_line(request: HttpRequest, job_id: int, payload: InvoiceLineIn) -> Status:
     job = _job(request, job_id)
     a = actor(request)
     a.require(Perm.MANAGE_JOBS)
@@ -294,7 +294,7 @@ def add_invoice_line(request: HttpRequest, job_id: int, payload: InvoiceLineIn) 
         unit_price=payload.unit_price,
         kind=payload.kind,
     )
-    return 201, Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk)
+    return Status(201, Invoice.objects.prefetch_related("lines").get(pk=job.invoice.pk))
 
 
 @router.post("/jobs/{job_id}/invoice/status", response=responses({200: InvoiceOut}))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.roles import Perm
@@ -16,7 +16,7 @@ from core.errors import not_found
 from core.pagination import keyset_page
 from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
 from leads.models import Lead
-from messaging.models import Message, OptOut
+from messaging.models import OptOut
 from messaging.services import message_send, messages_filtered
 
 router = Router(tags=["Texting"])
@@ -58,10 +58,10 @@ def _lead(request: HttpRequest, lead_id: int) -> Lead:
 
 
 @router.post("/leads/{lead_id}/messages", response=responses({201: MessageOut}))
-def send_message(request: HttpRequest, lead_id: int, payload: MessageIn) -> tuple[int, Message]:
+def send_message(request: HttpRequest, lead_id: int, payload: MessageIn) -> Status:
     """Text the lead from the number it reached the company on; 409 ``opted_out``, 422 without a phone."""
     lead = _lead(request, lead_id)
-    return 201, message_send(actor=actor(request), lead=lead, body=payload.body)
+    return Status(201, message_send(actor=actor(request), lead=lead, body=payload.body))
 
 
 @router.get("/leads/{lead_id}/messages", response=responses({200: Page[MessageOut]}))

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api_auth import actor
 from catalog.models import BusinessUnit, JobType
@@ -105,17 +105,20 @@ def list_arrival_windows(
 
 
 @router.post("/arrival-windows", response=responses({201: ArrivalWindowOut}))
-def create_arrival_window(request: HttpRequest, payload: ArrivalWindowIn) -> tuple[int, ArrivalWindow]:
+def create_arrival_window(request: HttpRequest, payload: ArrivalWindowIn) -> Status:
     """Add a window (admin). Windows of one business unit on one weekday may not
     overlap (422 ``window_overlap``)."""
-    return 201, arrival_window_create(
-        actor=actor(request),
-        business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
-        weekday=payload.weekday,
-        start_time=payload.start_time,
-        end_time=payload.end_time,
-        capacity=payload.capacity,
-        active=payload.active,
+    return Status(
+        201,
+        arrival_window_create(
+            actor=actor(request),
+            business_unit=resolve(BusinessUnit, payload.business_unit_id, "business_unit_id"),
+            weekday=payload.weekday,
+            start_time=payload.start_time,
+            end_time=payload.end_time,
+            capacity=payload.capacity,
+            active=payload.active,
+        ),
     )
 
 

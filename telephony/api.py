@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.models import Integration
@@ -165,10 +165,10 @@ def list_integrations(
 
 
 @router.post("/integrations", response=responses({201: IntegrationOut}))
-def create_integration(request: HttpRequest, payload: IntegrationIn) -> tuple[int, dict[str, Any]]:
+def create_integration(request: HttpRequest, payload: IntegrationIn) -> Status:
     data, secrets = _split(payload.dict())
     integration = integration_create(actor=actor(request), data=data, secrets=secrets)
-    return 201, _out(request, integration)
+    return Status(201, _out(request, integration))
 
 
 @router.patch("/integrations/{integration_id}", response=responses({200: IntegrationOut}))

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_auth import actor
 from accounts.roles import Perm
@@ -12,7 +12,7 @@ from core.api import responses
 from core.errors import not_found
 from core.pagination import keyset_page
 from core.refs import resolve
-from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, DictSchema, Page
 from customers.models import ContactPoint, Customer, Location
 from customers.services import (
     customer_create,
@@ -43,7 +43,7 @@ class ContactIn(Schema):
     zip: str = Field("", max_length=20)
 
 
-class ContactOut(Schema):
+class ContactOut(DictSchema):
     name: str
     phone: str
     email: str
@@ -151,7 +151,7 @@ def _customer(customer_id: int) -> Customer:
 
 
 @router.post("/customers", response=responses({201: CustomerCreatedOut}))
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     """Create a customer. When one of its phones or emails already belongs to a
     customer it is still created, and ``warnings`` and ``matches`` say who (the
     page asks "use … instead?" before creating)."""
@@ -167,7 +167,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
     created = _customer(customer.pk)
     created.warnings = duplicate_warnings(matches)  # type: ignore[attr-defined]
     created.matches = {"customers": matches}  # type: ignore[attr-defined]
-    return 201, created
+    return Status(201, created)
 
 
 @router.get("/customers", response=responses({200: Page[CustomerOut]}))
@@ -192,12 +192,12 @@ def get_customer(request: HttpRequest, customer_id: int) -> Customer:
 
 
 @router.post("/customers/{customer_id}/locations", response=responses({201: LocationOut}))
-def add_location(request: HttpRequest, customer_id: int, payload: LocationIn) -> tuple[int, Location]:
+def add_location(request: HttpRequest, customer_id: int, payload: LocationIn) -> Status:
     actor(request).require(Perm.WORK_CUSTOMERS)
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise not_found(f"customer {customer_id}")
-    return 201, location_add(customer=customer, address=payload.dict(), prefix="")
+    return Status(201, location_add(customer=customer, address=payload.dict(), prefix=""))
 
 
 @router.patch("/customers/{customer_id}", response=responses({200: CustomerOut}))

@@ -178,6 +178,28 @@ def test_a_captures_matches_are_read_as_before_it(csr_api):
     assert first["matches"]["open_leads"] == [] and by_email["matches"]["customers"] == []
 
 
+def test_a_captures_answer_is_the_lead_as_it_reads_back(csr_api):
+    # The created answer is built as a plain dict (leads.api._created); every field
+    # it shares with GET /leads/{id} (Ninja's getter and resolvers) must agree.
+    tags = [TagFactory().pk, TagFactory().pk]
+    body = lead_body(
+        contact={"name": "Pat", "phone": "512-867-5309", "email": "Pat@Example.com", "city": "Austin"},
+        summary="No cooling",
+        priority="high",
+        tags=tags,
+        follow_up_on=str(timezone.localdate() + timedelta(days=2)),
+    )
+    created = csr_api.post("/leads", body)
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    read = csr_api.get(f"/leads/{answer['id']}").json()
+    shared = read.keys() - {"timeline"}
+    assert shared == answer.keys() - {"warnings", "matches"}
+    assert {k: answer[k] for k in shared} == {k: read[k] for k in shared}
+    assert answer["tags"] == sorted(tags) and answer["priority"] == "high"
+    assert answer["contact"]["email"] == "pat@example.com"
+
+
 # --- list, read, patch ----------------------------------------------------------------------------
 
 

@@ -62,6 +62,12 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 TRACKING_NUMBER = "+15125550100"
+# Each wrk run numbers its requests from its own base, each connection from
+# its own block of PER_THREAD (at most 16 connections): ids, external ids and
+# phone numbers never repeat within a benchmark, which holds one database.
+PER_THREAD = 200_000
+PER_RUN = 17 * PER_THREAD
+PHONES = 32 * 8_000_000
 
 LUA_COMMON = r"""
 -- Each wrk thread has its own Lua state: counter is per connection, and tid
@@ -70,6 +76,7 @@ LUA_COMMON = r"""
 -- into re-sends and most leads into matches of each other.
 local counter = 0
 local threads = {}
+PER_THREAD = @PER_THREAD@
 function setup(thread)
   thread:set("tid", #threads + 1)
   table.insert(threads, thread)
@@ -81,14 +88,22 @@ function init(args)
   key_csr = args[4]
   key_int = args[5]
 end
+-- A number per i, never the same for two i below 32 x 8,000,000: run k's
+-- numbers start at k x PER_RUN and thread t's at t x PER_THREAD within it.
+local areas = {512, 737, 210, 726, 214, 469, 972, 945, 713, 281, 832, 346, 817, 682, 915, 806,
+  254, 361, 409, 432, 830, 903, 936, 940, 956, 979, 325, 430, 321, 305, 404, 617}
 local function phone(i)
-  return string.format("+1512%03d%04d", 200 + math.floor(i / 10000) % 800, i % 10000)
+  local area = areas[1 + math.floor(i / 8000000) % #areas]
+  return string.format("+1%d%03d%04d", area, 200 + math.floor(i / 10000) % 800, i % 10000)
 end
 local function post(path, key, body)
   return wrk.format("POST", path, {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. key}, body)
 end
-local function n() return base + tid * 1000000 + counter end
+local function n()
+  if counter >= PER_THREAD then error("more requests on one connection than PER_THREAD") end
+  return base + tid * PER_THREAD + counter
+end
 local function lead()
   local i = n()
   return post("/api/v1/leads", key_csr, string.format(
@@ -128,11 +143,11 @@ LUA_REQUEST = {
     "bookings": "request = function() counter = counter + 1; return booking() end",
     # One connection per thread, so a call's three events arrive in order.
     "calls": "request = function() counter = counter + 1; "
-    "return call_event(1 + (counter - 1) % 3, base + tid * 1000000 + math.floor((counter - 1) / 3)) end",
+    "return call_event(1 + (counter - 1) % 3, base + tid * PER_THREAD + math.floor((counter - 1) / 3)) end",
     # A lead, a whole call and a booking per cycle of five requests.
     "mixed": "request = function() counter = counter + 1; local k = (counter - 1) % 5; "
     "if k == 0 then return lead() elseif k == 4 then return booking() else "
-    "return call_event(k, base + tid * 1000000 + math.floor((counter - 1) / 5)) end end",
+    "return call_event(k, base + tid * PER_THREAD + math.floor((counter - 1) / 5)) end end",
 }
 
 ROWS = [
@@ -317,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         scripts = {}
         for name, body in LUA_REQUEST.items():
             scripts[name] = Path(tmp.name) / f"{name}.lua"
-            scripts[name].write_text(LUA_COMMON + body + "\n")
+            scripts[name].write_text(LUA_COMMON.replace("@PER_THREAD@", str(PER_THREAD)) + body + "\n")
         leadline = Server("leadline", args.port, "config.settings", env)
         servers.append(leadline)
         bare = Server("bare", args.port + 1, "load_settings", env)
@@ -325,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
         base = [0]
 
         def run(script: str, port: int, c: int, seconds: int) -> dict[str, float]:
-            base[0] += 50_000_000
+            base[0] += PER_RUN
+            if base[0] + PER_RUN > PHONES:
+                sys.exit("too many runs for distinct phone numbers: fewer --rounds or rows")
             wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
             server = leadline if port == leadline.port else bare
             cpu, rows, busy = server.cpu_seconds(), created(), machine_busy()

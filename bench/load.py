@@ -296,6 +296,26 @@ def wrk(script: Path, port: int, connections: int, seconds: int, args: list[str]
     }
 
 
+def analyze() -> None:
+    """What autovacuum does on a running server, done before each run so every
+    run sees it: statistics of the tables as they now are. Prepared statements'
+    cached plans are made again with them. Without statistics (a new database
+    on a server with autovacuum off, as CI's) a generic plan made on a near-empty
+    table is a guess — for a unique lookup, an index that matches its first
+    column only — kept for good, and that walks more rows with each request."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    connection.close()
+
+
+def autovacuum() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (value,) = cursor.fetchone() or ("?",)
+    connection.close()
+    return str(value)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -345,6 +365,7 @@ def main(argv: list[str] | None = None) -> None:
                 sys.exit("too many runs for distinct phone numbers: fewer --rounds or rows")
             wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
             server = leadline if port == leadline.port else bare
+            analyze()
             cpu, rows, busy = server.cpu_seconds(), created(), machine_busy()
             result = wrk(scripts[script], port, c, seconds, wrk_args)
             result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
@@ -370,7 +391,8 @@ def main(argv: list[str] | None = None) -> None:
             f"Leadline under load: gunicorn (deploy/gunicorn.conf.py, 2 workers × "
             f"{os.environ.get('LEADLINE_WEB_THREADS', '2')} threads), PostgreSQL, wrk on loopback; "
             f"{args.rounds} × {args.duration} s per figure (median), load average "
-            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; ANALYZE before each run "
+            f"(this server's autovacuum: {autovacuum()})"
         )
         print(
             f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "

@@ -14,7 +14,7 @@ class Point(DictSchema):
 
     @staticmethod
     def resolve_label(obj: object) -> str:
-        return f"({obj.x})"  # type: ignore[attr-defined]
+        return f"({obj.x})"
 
 
 class Plain(DictSchema):

@@ -27,6 +27,10 @@ lead, a whole call, a booking per cycle on each of 16 connections) for
 resident memory of each worker, with ``max_requests`` off so that growth
 shows instead of being recycled away. ``--only ROW`` runs some rows.
 
+Before each run the database is analysed (``ANALYZE``), as autovacuum does on
+a running server: a server with autovacuum off (CI's) would otherwise keep
+prepared statements' plans made on the empty tables of the first seconds.
+
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Per-request logging is at
 WARNING (``LEADLINE_LOG_LEVEL``), the same for both servers.
 """

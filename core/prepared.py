@@ -98,6 +98,8 @@ def statement_cursor(db: Any) -> CursorWrapper:
     parameters — a lead written with its audit entry and its matches is
     longer, and paid that parse (about 0.1 ms) on every capture. Wrapped as
     Django wraps its own cursors (query log, execute wrappers)."""
+    if db.vendor != "postgresql":
+        return db.cursor()  # SQLite: nothing is prepared, and no connection checks twice
     db.close_if_health_check_failed()
     db.ensure_connection()
     if not _prepares(db):

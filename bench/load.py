@@ -16,7 +16,8 @@ connections, one wrk thread each), it runs the bare view then the row for
 ``--duration`` seconds, ``--rounds`` times (the order swapped each round, so
 a change in the machine's load weighs on both alike), and prints the median
 requests per second and p99 latency of each and their ratios, the CPU time
-the server's workers spent per request, and the CPU the whole machine spent
+the server's workers spent per request, the CPU this machine's PostgreSQL
+spent per request (``db ms/req``; 0 when the database runs elsewhere), and the CPU the whole machine spent
 per request (workers, PostgreSQL, wrk: ``/proc/stat``) with the bare view's
 ÷ the row's, which is the req/s ratio a CPU-bound machine allows and moves
 less than req/s when the machine's speed drifts. Every run must create one row
@@ -269,6 +270,31 @@ def machine_busy() -> float:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> dict[int, float]:
+    """User and system CPU seconds of each of this machine's PostgreSQL processes
+    (backends and the server's own) so far, by pid; none when PostgreSQL runs
+    elsewhere. With persistent connections the workers' backends live through
+    a run, so their growth across it is what the database spent on it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seen: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:  # gone since the listing
+            continue
+        if head.endswith("(postgres"):
+            fields = tail.split()
+            seen[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return seen
+
+
+def postgres_spent(before: dict[int, float]) -> float:
+    """CPU seconds PostgreSQL spent since ``before``: the growth of every process
+    alive now (a process that has exited since, as the backend of the ANALYZE
+    before a run, takes what it had with it and is left out)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in postgres_cpu().items())
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -370,10 +396,11 @@ def main(argv: list[str] | None = None) -> None:
             wrk_args = [str(base[0]), keys["campaign"], keys["agent"], keys["csr"], keys["int"]]
             server = leadline if port == leadline.port else bare
             analyze()
-            cpu, rows, busy = server.cpu_seconds(), created(), machine_busy()
+            cpu, rows, busy, db = server.cpu_seconds(), created(), machine_busy(), postgres_cpu()
             result = wrk(scripts[script], port, c, seconds, wrk_args)
             result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
             result["all_ms"] = (machine_busy() - busy) * 1000 / max(result["requests"], 1)
+            result["db_ms"] = postgres_spent(db) * 1000 / max(result["requests"], 1)
             if result["non2xx"]:
                 raise SystemExit(f"{script} on port {port}: {int(result['non2xx'])} non-2xx answers")
             if script in PER_ROW:
@@ -400,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "
-            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6} "
+            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6} {'db ms/req':>9} {'bare':>6} "
             f"{'all ms/req':>10} {'bare':>6} {'ratio':>6}"
         )
         for c in concurrency:
@@ -418,12 +445,15 @@ def main(argv: list[str] | None = None) -> None:
                 bare_p99 = statistics.median(x["p99"] for x in bar)
                 cpu = statistics.median(x["cpu_ms"] for x in mine)
                 bare_cpu = statistics.median(x["cpu_ms"] for x in bar)
+                db_ms = statistics.median(x["db_ms"] for x in mine)
+                bare_db = statistics.median(x["db_ms"] for x in bar)
                 every = statistics.median(x["all_ms"] for x in mine)
                 bare_every = statistics.median(x["all_ms"] for x in bar)
                 share = bare_every / every if every else float("nan")
                 print(
                     f"{label:<34} {c:>3} {rps:>8.0f} {bare_rps:>8.0f} {rps / bare_rps:>6.2f} "
                     f"{p99:>8.1f} {bare_p99:>8.1f} {p99 / bare_p99:>6.2f} {cpu:>10.2f} {bare_cpu:>6.2f} "
+                    f"{db_ms:>9.2f} {bare_db:>6.2f} "
                     f"{every:>10.2f} {bare_every:>6.2f} {share:>6.2f}",
                     flush=True,
                 )

@@ -26,7 +26,7 @@ from core.api import ErrorOut, responses
 from core.errors import DomainError, forbidden, not_found
 from core.pagination import keyset_page
 from core.refs import resolve
-from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, Page, PriorityName
+from core.schemas import CURSOR, DEFAULT_LIMIT, LIMIT, DictSchema, Page, PriorityName, answer_of
 from customers.api import ContactIn, ContactOut
 from jobs.api import BookedOut, BookFromContactIn, jobs_with_details
 from leads.services import Contact
@@ -81,7 +81,7 @@ class BookingIn(Schema):
     attribution: AttributionIn | None = None
 
 
-class AttributionOut(Schema):
+class AttributionOut(DictSchema):
     landing_page: str
     referrer: str
     utm_source: str
@@ -94,7 +94,7 @@ class AttributionOut(Schema):
     msclkid: str
 
 
-class BookingOut(Schema):
+class BookingOut(DictSchema):
     id: int
     integration_id: int
     external_id: str
@@ -221,7 +221,17 @@ def post_booking(request: HttpRequest, payload: BookingIn) -> Status:
         # Kept as received, unknown fields included: what a partner sent is the evidence.
         raw_payload=json.loads(request.body),
     )
-    return Status(201 if received.created else 200, _out(actor(request), received.booking))
+    booking = received.booking
+    # Built as a plain dict (core.schemas.answer_of): the answer of every booking
+    # a partner sends, the intake's hot path. An integration is never told about
+    # customers (as ``_out``): ``marker`` stays null, with no query.
+    answer = answer_of(
+        BookingOut,
+        booking,
+        contact=BookingOut.resolve_contact(booking),
+        lead_id=BookingOut.resolve_lead_id(booking),
+    )
+    return Status(201 if received.created else 200, answer)
 
 
 @router.post(

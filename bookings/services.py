@@ -117,18 +117,77 @@ def booking_receive(
     with a place left (409 ``window_full`` with the next open ones otherwise). The
     booking takes no place: the job does, when a CSR accepts the booking.
 
-    A re-sent booking is answered from one indexed lookup before anything is
-    validated, so a partner retrying an old request never trips over a
-    campaign that was switched off since. Two identical requests racing each
-    other meet at the unique constraint; the loser returns the winner's row.
+    A new booking is written without looking for an earlier one first (a round
+    trip that nearly every booking would pay for nothing): a re-sent one meets
+    the unique constraint, and is answered from the stored row, as is the loser
+    of two identical requests racing each other. A re-sent request that no
+    longer passes validation (a campaign switched off since, a window now
+    over) is answered from the stored row too: a partner retrying an old
+    request never trips over what changed since it was first accepted.
     """
     external_id = external_id.strip()
     if not external_id:
         raise invalid("external_id", "is required")
-    existing = _SENT.first(integration_id=integration.pk, external_id=external_id)
-    if existing is not None:
-        return Received(existing, created=False)
+    try:
+        booking = _validated(
+            integration=integration,
+            external_id=external_id,
+            channel=channel,
+            contact=contact,
+            customer_type=customer_type,
+            requested_start=requested_start,
+            requested_window=requested_window,
+            window_start=window_start,
+            window_end=window_end,
+            summary=summary,
+            campaign_id=campaign_id,
+            business_unit_id=business_unit_id,
+            job_type_id=job_type_id,
+            priority=priority,
+            attribution=attribution,
+            raw_payload=raw_payload,
+        )
+    except DomainError:
+        existing = _SENT.first(integration_id=integration.pk, external_id=external_id)
+        if existing is not None:
+            return Received(existing, created=False)
+        raise
+    try:
+        # The booking and its notice are written together (one statement on
+        # PostgreSQL, needing no transaction): no booking the queue was not told
+        # about. Inside a caller's transaction, a savepoint keeps it usable when
+        # the external_id turns out taken.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            _insert_and_notify(booking)
+    except IntegrityError:
+        winner = _SENT.first(integration_id=integration.pk, external_id=external_id)
+        if winner is None:
+            raise
+        return Received(winner, created=False)
+    return Received(booking, created=True)
 
+
+def _validated(
+    *,
+    integration: Integration,
+    external_id: str,
+    channel: str,
+    contact: Contact,
+    customer_type: str,
+    requested_start: datetime | None,
+    requested_window: str,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    summary: str,
+    campaign_id: int | None,
+    business_unit_id: int | None,
+    job_type_id: int | None,
+    priority: str | None,
+    attribution: Mapping[str, str] | None,
+    raw_payload: dict[str, Any] | None,
+) -> Booking:
+    """The new booking a partner's request describes, unsaved; a ``DomainError``
+    naming each field that is wrong."""
     attribution = {name: (attribution or {}).get(name, "") or "" for name in ATTRIBUTION_FIELDS}
     errors: list[FieldError] = []
     if channel not in Booking.Channel.values:
@@ -181,20 +240,7 @@ def booking_receive(
         **attribution,
         "raw_payload": raw_payload or {},
     }
-    try:
-        # The booking and its notice are written together (one statement on
-        # PostgreSQL, needing no transaction): no booking the queue was not told
-        # about. Inside a caller's transaction, a savepoint keeps it usable when
-        # the external_id turns out taken.
-        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-            booking = Booking(**fields)
-            _insert_and_notify(booking)
-    except IntegrityError:
-        winner = _SENT.first(integration_id=integration.pk, external_id=external_id)
-        if winner is None:
-            raise
-        return Received(winner, created=False)
-    return Received(booking, created=True)
+    return Booking(**fields)
 
 
 def _insert_and_notify(booking: Booking) -> None:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import NOT_PROVIDED, Model, QuerySet
@@ -775,3 +775,78 @@ def insert_unless_conflict(obj: Model) -> bool:
     round trips fewer. On SQLite ``OR IGNORE`` also skips a NOT NULL or CHECK
     violation, so a caller that finds no conflicting row must raise."""
     return _insert(obj, ignore_conflicts=True)
+
+
+@dataclass
+class _UpdatePlan:
+    sql: str
+    fields: list[Any]
+    connection: Any
+
+
+def _update_plan(model: type[Model], using: str, names: tuple[str, ...]) -> _UpdatePlan | None:
+    plans: dict[tuple[type[Model], str, tuple[str, ...]], _UpdatePlan | None] = (
+        _insert_local.__dict__.setdefault("updates", {})
+    )
+    key = (model, using, names)
+    connection = connections[using]
+    if key in plans:
+        known = plans[key]
+        if known is None or known.connection is connection:
+            return known
+    meta = model._meta
+    wanted = set(names)
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if not f.primary_key and (f.name in wanted or f.attname in wanted)
+    ]
+    known_names = {f.name for f in fields} | {f.attname for f in fields}
+    if (
+        meta.parents
+        or not wanted <= known_names
+        or any(f.generated or hasattr(f, "get_placeholder") for f in fields)
+    ):
+        plans[key] = None  # the ORM's way, and its errors for a name that is no field
+        return None
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608 (names from the model)
+    plans[key] = plan = _UpdatePlan(sql=sql, fields=fields, connection=connection)
+    return plan
+
+
+def update(obj: Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` for a stored row of a plain model, with
+    the UPDATE compiled once per model, set of fields, thread and database: each
+    call prepares its values exactly as the ORM's update does (``pre_save``
+    bumps ``auto_now``; ``get_db_prep_save`` adapts datetimes and JSON; a
+    related object gives its id) and binds them to the same SQL. As ``save()``,
+    it raises ``DatabaseError`` when no row was updated. A model with a parent
+    or ``pre_save``/``post_save`` receivers, a field with its own placeholder,
+    and a value that is an expression take ``save()`` itself."""
+    using = obj._state.db or DEFAULT_DB_ALIAS
+    model = type(obj)
+    plan = _update_plan(model, using, tuple(sorted(set(fields))))
+    if plan is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(update_fields=fields, using=using)
+        return
+    obj._prepare_related_fields_for_save(operation_name="save", fields=plan.fields)  # type: ignore[attr-defined]
+    connection = plan.connection
+    params: list[Any] = []
+    for field in plan.fields:
+        value = field.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            obj.save(update_fields=fields, using=using)  # compiled per call: the ORM's way
+            return
+        if hasattr(value, "prepare_database_save"):
+            value = value.prepare_database_save(field)
+        params.append(field.get_db_prep_save(value, connection))
+    params.append(obj.pk)
+    with transaction.mark_for_rollback_on_error(using), statement_cursor(connection) as cursor:
+        send(cursor, plan.sql, params)
+        updated = cursor.rowcount
+    if updated == 0:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding = False
+    obj._state.db = using

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +26,7 @@ from core.prepared import (
     native,
     set_prefetched_children,
     statement_cursor,
+    update,
 )
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -520,3 +521,71 @@ def test_a_read_that_may_need_no_statement_or_locks_is_not_bound():
         locking.bound(pk=1)
     with pytest.raises(TypeError, match="must be str"):
         KEY.bound(key_hash=1)
+
+
+def test_update_writes_what_save_with_update_fields_writes_and_nothing_else():
+    csr = Employee.objects.create(name="Ana", role=Role.CSR)
+    other = Employee.objects.create(name="Bo", role=Role.CSR)
+    by_save, by_update = LeadFactory(assignee=None), LeadFactory(assignee=None)
+    stamp = {lead.pk: lead.updated_at for lead in (by_save, by_update)}
+    for lead, way in ((by_save, "save"), (by_update, "update")):
+        lead.assignee = csr  # by field name
+        lead.technician_id = other.pk  # by attname
+        lead.first_response_at = timezone.now() - timedelta(minutes=3)
+        lead.summary = "changed but not named: not written"
+        named = ["assignee", "technician_id", "first_response_at", "priority", "updated_at"]
+        lead.priority = "urgent"
+        with CaptureQueriesContext(connection) as ctx:
+            lead.save(update_fields=named) if way == "save" else update(lead, named)
+        assert len(ctx) == 1
+        # auto_now bumped on the instance, as save() bumps it.
+        assert lead.updated_at > stamp[lead.pk]
+    saved, updated = _row(Lead, by_save.pk), _row(Lead, by_update.pk)
+    for name in ("assignee_id", "technician_id", "priority"):
+        assert updated[name] == saved[name]
+    assert updated["first_response_at"] == by_update.first_response_at
+    assert updated["updated_at"] == by_update.updated_at
+    # What was changed on the instance but not named stays as stored.
+    assert updated["summary"] != "changed but not named: not written"
+    assert saved["summary"] != "changed but not named: not written"
+    # None is written as NULL, and the same compiled statement serves it.
+    by_update.first_response_at = None
+    update(by_update, ["assignee", "technician_id", "first_response_at", "priority", "updated_at"])
+    assert _row(Lead, by_update.pk)["first_response_at"] is None
+
+
+def test_update_raises_as_save_does_when_the_row_is_gone_and_takes_the_orms_way_otherwise():
+    from django.db.models import F
+    from django.db.models.signals import pre_save
+
+    lead = LeadFactory()
+    gone = Lead.objects.get(pk=lead.pk)
+    Lead.objects.filter(pk=lead.pk).delete()
+    gone.summary = "x"
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(gone, ["summary"])
+
+    # An expression as a value is the ORM's to compile.
+    kept = LeadFactory(summary="before")
+    kept.summary = F("name")
+    update(kept, ["summary"])
+    assert _row(Lead, kept.pk)["summary"] == _row(Lead, kept.pk)["name"]
+
+    # Receivers of pre_save still hear about the row.
+    heard = []
+
+    def receiver(sender: type, instance: Lead, update_fields: object, **kwargs: object) -> None:
+        heard.append((instance.pk, sorted(update_fields or ())))
+
+    pre_save.connect(receiver, sender=Lead)
+    try:
+        kept.summary = "heard"
+        update(kept, ["summary"])
+    finally:
+        pre_save.disconnect(receiver, sender=Lead)
+    assert heard == [(kept.pk, ["summary"])]
+    assert _row(Lead, kept.pk)["summary"] == "heard"
+
+    # A name that is no field is refused as save() refuses it.
+    with pytest.raises(ValueError, match="do not exist"):
+        update(kept, ["no_such_field"])

@@ -17,9 +17,9 @@ connections, one wrk thread each), it runs the bare view then the row for
 a change in the machine's load weighs on both alike), and prints the median
 requests per second and p99 latency of each and their ratios, the CPU time
 the server's workers spent per request, the CPU this machine's PostgreSQL
-spent per request (``db ms/req``; 0 when the database runs elsewhere), and the CPU the whole machine spent
-per request (workers, PostgreSQL, wrk: ``/proc/stat``) with the bare view's
-÷ the row's, which is the req/s ratio a CPU-bound machine allows and moves
+spent per request (``db ms/req``; 0 when the database runs elsewhere), and
+the CPU the whole machine spent per request (workers, PostgreSQL, wrk:
+``/proc/stat``) with the bare view's ÷ the row's, which is the req/s ratio a CPU-bound machine allows and moves
 less than req/s when the machine's speed drifts. Every run must create one row
 per request sent (a call per three events): a script whose numbers repeated
 would measure re-sends and matches instead. Then it runs a mixed load (a
@@ -427,7 +427,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"{'row':<34} {'c':>3} {'req/s':>8} {'bare':>8} {'ratio':>6} "
-            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6} {'db ms/req':>9} {'bare':>6} "
+            f"{'p99 ms':>8} {'bare':>8} {'ratio':>6} {'cpu ms/req':>10} {'bare':>6} "
+            f"{'db ms/req':>9} {'bare':>6} "
             f"{'all ms/req':>10} {'bare':>6} {'ratio':>6}"
         )
         for c in concurrency:

@@ -19,14 +19,18 @@ requests per second and p99 latency of each and their ratios, the CPU time
 the server's workers spent per request, the CPU this machine's PostgreSQL
 spent per request (``db ms/req``; 0 when the database runs elsewhere), and
 the CPU the whole machine spent per request (workers, PostgreSQL, wrk:
-``/proc/stat``) with the bare view's ÷ the row's, which is the req/s ratio a CPU-bound machine allows and moves
-less than req/s when the machine's speed drifts. Every run must create one row
+``/proc/stat``) with the bare view's ÷ the row's, which is the req/s ratio a
+CPU-bound machine allows and moves less than req/s when the machine's speed
+drifts. Every run must create one row
 per request sent (a call per three events): a script whose numbers repeated
 would measure re-sends and matches instead. Then it runs a mixed load (a
 lead, a whole call, a booking per cycle on each of 16 connections) for
 ``--soak`` seconds (default 600; shorten for a quick run, 0 skips it) and prints the
 resident memory of each worker, with ``max_requests`` off so that growth
-shows instead of being recycled away. ``--only ROW`` runs some rows.
+shows instead of being recycled away, and each worker's full garbage
+collections (how many, the longest pause: a worker serves nothing while one
+runs), counted by a hook the benchmark adds to the deployed gunicorn
+settings. ``--only ROW`` runs some rows.
 
 Before each run the database is analysed (``ANALYZE``), as autovacuum does on
 a running server: a server with autovacuum off (CI's) would otherwise keep
@@ -39,6 +43,7 @@ WARNING (``LEADLINE_LOG_LEVEL``), the same for both servers.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -205,6 +210,38 @@ def database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+# deploy/gunicorn.conf.py as it is, and in each worker a note of every full
+# garbage collection (count, total and longest pause) in a file per worker.
+GC_CONF = """
+import gc, json, os, runpy, time
+globals().update({k: v for k, v in runpy.run_path(@DEPLOY@).items() if not k.startswith("__")})
+_deployed = globals().get("post_worker_init")
+
+
+def post_worker_init(worker):
+    if _deployed is not None:
+        _deployed(worker)
+    seen = {"full": 0, "ms": 0.0, "longest_ms": 0.0}
+    began = [0.0]
+    path = os.path.join(@DIR@, f"gc-{os.getpid()}.json")
+
+    def note(phase, info):
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            began[0] = time.perf_counter()
+            return
+        took = (time.perf_counter() - began[0]) * 1000
+        seen["full"] += 1
+        seen["ms"] += took
+        seen["longest_ms"] = max(seen["longest_ms"], took)
+        with open(path, "w") as f:
+            json.dump(seen, f)
+
+    gc.callbacks.append(note)
+"""
+
+
 class Server:
     def __init__(self, name: str, port: int, settings_module: str, env: dict[str, str]) -> None:
         self.name, self.port = name, port
@@ -213,9 +250,16 @@ class Server:
                 # Something else would answer wrk (another run's server): refuse to measure it.
                 raise SystemExit(f"port {port} is already in use: pick another --port")
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.gc_dir = Path(tempfile.mkdtemp(prefix=f"leadline-gc-{name}-"))
+        conf = self.gc_dir / "gunicorn.conf.py"
+        conf.write_text(
+            GC_CONF.replace("@DEPLOY@", repr(str(ROOT / "deploy" / "gunicorn.conf.py"))).replace(
+                "@DIR@", repr(str(self.gc_dir))
+            )
+        )
         self.process = subprocess.Popen(
             [
-                str(gunicorn), "config.wsgi", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                str(gunicorn), "config.wsgi", "-c", str(conf),
                 "--pythonpath", str(BENCH), "--max-requests", "0",
             ],
             cwd=ROOT,
@@ -254,9 +298,19 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         return total
 
+    def collections(self) -> str:
+        """Each worker's full garbage collections so far: how many, and the longest pause."""
+        seen = []
+        for pid in self.workers():
+            path = self.gc_dir / f"gc-{pid}.json"
+            got = json.loads(path.read_text()) if path.exists() else {"full": 0, "longest_ms": 0.0}
+            seen.append(f"{got['full']} (longest {got['longest_ms']:.0f} ms)")
+        return ", ".join(seen)
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=60)
+        shutil.rmtree(self.gc_dir, ignore_errors=True)
 
 
 def machine_busy() -> float:
@@ -473,6 +527,8 @@ def main(argv: list[str] | None = None) -> None:
             + ", ".join(f"{after[p]:.0f} MB (was {before.get(p, 0):.0f})" for p in after)
         )
         print("bare workers: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in bare.workers()))
+        print(f"full garbage collections per Leadline worker: {leadline.collections()}")
+        print(f"full garbage collections per bare worker: {bare.collections()}")
     finally:
         for server in servers:
             server.stop()

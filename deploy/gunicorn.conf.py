@@ -46,3 +46,11 @@ proc_name = "leadline"
 # No control socket ($HOME/.gunicorn/gunicorn.ctl): systemctl reload (SIGHUP)
 # and stop (SIGTERM) are the controls, and the unit's home is read-only.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker, once it has loaded Leadline: its start-up objects frozen out
+    of the garbage collector's full collections (ops.runtime.settle_worker)."""
+    from ops.runtime import settle_worker
+
+    settle_worker()

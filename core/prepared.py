@@ -35,7 +35,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -463,16 +463,26 @@ class _InsertPlan:
 _insert_local = threading.local()
 
 
-def _insert_plan(model: type[Model], using: str, ignore_conflicts: bool) -> _InsertPlan | None:
-    plans: dict[tuple[type[Model], str, bool], _InsertPlan | None] = _insert_local.__dict__.setdefault(
-        "plans", {}
-    )
-    key = (model, using, ignore_conflicts)
+_MISSING: Any = object()
+
+
+def _kept_plan(kind: str, key: tuple[Any, ...], using: str) -> tuple[dict[Any, Any], Any, Any]:
+    """This thread's plans of one kind, the connection of ``using``, and the
+    plan kept for ``key`` (None: the ORM's way) while it was made on that
+    connection, else ``_MISSING``."""
+    plans: dict[Any, Any] = _insert_local.__dict__.setdefault(kind, {})
     connection = connections[using]
-    if key in plans:
-        known = plans[key]
-        if known is None or known.connection is connection:
-            return known
+    known = plans.get(key, _MISSING)
+    if known is not _MISSING and known is not None and known.connection is not connection:
+        known = _MISSING
+    return plans, connection, known
+
+
+def _insert_plan(model: type[Model], using: str, ignore_conflicts: bool) -> _InsertPlan | None:
+    key = (model, using, ignore_conflicts)
+    plans, connection, known = _kept_plan("plans", key, using)
+    if known is not _MISSING:
+        return cast("_InsertPlan | None", known)
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     returning = list(meta.db_returning_fields)
@@ -785,15 +795,10 @@ class _UpdatePlan:
 
 
 def _update_plan(model: type[Model], using: str, names: tuple[str, ...]) -> _UpdatePlan | None:
-    plans: dict[tuple[type[Model], str, tuple[str, ...]], _UpdatePlan | None] = (
-        _insert_local.__dict__.setdefault("updates", {})
-    )
     key = (model, using, names)
-    connection = connections[using]
-    if key in plans:
-        known = plans[key]
-        if known is None or known.connection is connection:
-            return known
+    plans, connection, known = _kept_plan("updates", key, using)
+    if known is not _MISSING:
+        return cast("_UpdatePlan | None", known)
     meta = model._meta
     wanted = set(names)
     fields = [

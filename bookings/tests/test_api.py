@@ -293,3 +293,16 @@ def test_a_new_booking_is_one_statement_on_postgresql(integration_api, django_as
     assert {(n.url, n.kind, n.text) for n in told} == {
         (f"/bookings/{booking.pk}/", "booking_new", "New partner booking: Dana Reyes")
     }
+
+
+def test_a_posted_bookings_answer_is_the_booking_as_it_reads_back(integration_api):
+    """The answer of POST /bookings is built as a plain dict (core.schemas.answer_of):
+    it must say exactly what GET /bookings/{id} says of the same booking."""
+    campaign = CampaignFactory()
+    posted = integration_api.post("/bookings", body(campaign_id=campaign.pk))
+    assert posted.status_code == 201, posted.content
+    read = integration_api.get(f"/bookings/{posted.json()['id']}")
+    assert read.status_code == 200
+    assert posted.json() == read.json()
+    assert posted.json()["attribution"]["utm_medium"] == "cpc"
+    assert posted.json()["contact"]["street"] == "12 Oak St"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -171,10 +172,17 @@ def test_it_runs_the_load_benchmark_through_every_row() -> None:
         "RSS per Leadline worker",
     ):
         assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"
-    # The whole machine's CPU per request beside the workers', and its ratio to the bare view's.
-    assert "all ms/req" in result.stdout
+    # PostgreSQL's and the whole machine's CPU per request beside the workers', and
+    # the machine's ratio to the bare view's.
+    assert "db ms/req" in result.stdout and "all ms/req" in result.stdout
     (lead,) = [line.split() for line in result.stdout.splitlines() if line.startswith("POST /api/v1/leads")]
-    assert len(lead) == 14 and float(lead[-1]) > 0, lead
+    assert len(lead) == 16 and float(lead[-1]) > 0, lead
+    # This machine's PostgreSQL spent something on the leads (the column reads /proc).
+    assert float(lead[11]) > 0, lead
+    # Each worker's full garbage collections, counted by the hook around the deployed settings.
+    counted = r"full garbage collections per Leadline worker: \d+ \(longest [\d.]+ ms\)"
+    assert re.search(counted, result.stdout), result.stdout
+    assert "full garbage collections per bare worker: " in result.stdout
 
 
 @pytest.mark.postgres_only

@@ -572,9 +572,11 @@ def test_update_raises_as_save_does_when_the_row_is_gone_and_takes_the_orms_way_
     assert _row(Lead, kept.pk)["summary"] == _row(Lead, kept.pk)["name"]
 
     # Receivers of pre_save still hear about the row.
-    heard = []
+    heard: list[tuple[int, list[str]]] = []
 
-    def receiver(sender: type, instance: Lead, update_fields: object, **kwargs: object) -> None:
+    def receiver(
+        sender: type, instance: Lead, update_fields: frozenset[str] | None, **kwargs: object
+    ) -> None:
         heard.append((instance.pk, sorted(update_fields or ())))
 
     pre_save.connect(receiver, sender=Lead)

@@ -211,7 +211,7 @@ def database_url() -> str:
 
 
 # deploy/gunicorn.conf.py as it is, and in each worker a note of every full
-# garbage collection (count, total and longest pause) in a file per worker.
+# garbage collection (how many, and the longest pause) in a file per worker.
 GC_CONF = """
 import gc, json, os, runpy, time
 globals().update({k: v for k, v in runpy.run_path(@DEPLOY@).items() if not k.startswith("__")})
@@ -221,7 +221,7 @@ _deployed = globals().get("post_worker_init")
 def post_worker_init(worker):
     if _deployed is not None:
         _deployed(worker)
-    seen = {"full": 0, "ms": 0.0, "longest_ms": 0.0}
+    seen = {"full": 0, "longest_ms": 0.0}
     began = [0.0]
     path = os.path.join(@DIR@, f"gc-{os.getpid()}.json")
 
@@ -233,7 +233,6 @@ def post_worker_init(worker):
             return
         took = (time.perf_counter() - began[0]) * 1000
         seen["full"] += 1
-        seen["ms"] += took
         seen["longest_ms"] = max(seen["longest_ms"], took)
         with open(path, "w") as f:
             json.dump(seen, f)

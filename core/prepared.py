@@ -47,6 +47,7 @@ from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.subqueries import InsertQuery
 from django.db.transaction import TransactionManagementError
+from django.utils.connection import ConnectionProxy
 from psycopg import RawCursor
 from psycopg.pq import Format
 
@@ -97,7 +98,12 @@ def statement_cursor(db: Any) -> CursorWrapper:
     execute, and keeps what it parsed only for a statement under 4 KB and 50
     parameters — a lead written with its audit entry and its matches is
     longer, and paid that parse (about 0.1 ms) on every capture. Wrapped as
-    Django wraps its own cursors (query log, execute wrappers)."""
+    Django wraps its own cursors (query log, execute wrappers). Given
+    ``django.db.connection``'s proxy, it works on the connection behind it:
+    each attribute read through the proxy is a context-local lookup, and a
+    cursor reads about a dozen (63–129 µs a cursor through it, 12–20 without)."""
+    if isinstance(db, ConnectionProxy):
+        db = connections[db.alias]
     if db.vendor != "postgresql":
         return db.cursor()  # SQLite: nothing is prepared, and no connection checks twice
     db.close_if_health_check_failed()
@@ -829,11 +835,12 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     related object gives its id) and binds them to the same SQL. As ``save()``,
     it raises ``DatabaseError`` when no row was updated. A model with a parent
     or ``pre_save``/``post_save`` receivers, a field with its own placeholder,
-    and a value that is an expression take ``save()`` itself."""
+    a value that is an expression, and an object with no id (refused as
+    ``save()`` refuses it) take ``save()`` itself."""
     using = obj._state.db or DEFAULT_DB_ALIAS
     model = type(obj)
     plan = _update_plan(model, using, tuple(sorted(set(fields))))
-    if plan is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
+    if plan is None or obj.pk is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
         obj.save(update_fields=fields, using=using)
         return
     obj._prepare_related_fields_for_save(operation_name="save", fields=plan.fields)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Count, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -402,6 +402,8 @@ def test_a_long_statement_reaches_the_server_in_its_own_form_with_values_and_tim
     at = timezone.now().replace(microsecond=0)
     with statement_cursor(connection) as cursor:
         assert isinstance(cursor.cursor, RawCursor)
+        # Given django.db.connection's proxy, it works on the connection behind it.
+        assert cursor.db is connections[DEFAULT_DB_ALIAS]
         send(cursor, sql, [*range(width), at])
         row = cursor.fetchone()
     assert list(row[:width]) == list(range(width))
@@ -587,6 +589,10 @@ def test_update_raises_as_save_does_when_the_row_is_gone_and_takes_the_orms_way_
         pre_save.disconnect(receiver, sender=Lead)
     assert heard == [(kept.pk, ["summary"])]
     assert _row(Lead, kept.pk)["summary"] == "heard"
+
+    # An object never stored is refused as save() refuses it.
+    with pytest.raises(ValueError, match="no primary key"):
+        update(Lead(name="never stored"), ["name"])
 
     # A name that is no field is refused as save() refuses it.
     with pytest.raises(ValueError, match="do not exist"):

@@ -46,6 +46,20 @@ def serious(page: Any) -> list[str]:
     ]
 
 
+def test_the_audit_reports_serious_and_critical_violations_and_nothing_milder(page):
+    """The audits below pass only if this finds what it should: an image with no
+    text (critical), an unlabelled field (critical) and low contrast (serious);
+    a page with no main landmark is moderate, so not reported."""
+    page.set_content(
+        '<html lang="en"><head><title>t</title></head><body>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<input type="text" id="q">'
+        '<p style="color:#bbb;background:#fff">faint</p></body></html>'
+    )
+    found = sorted(problem.split(" ")[0] for problem in serious(page))
+    assert found == ["color-contrast", "image-alt", "label"], serious(page)
+
+
 def sideways(page: Any) -> int:
     """How many pixels the page scrolls sideways (0: none)."""
     return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")

@@ -115,6 +115,7 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
                 rows[parts[0]] = int(parts[3])
         for name in (
             "dashboard (page)",
+            "dashboard, today changed (page)",
             "campaign report, 90 days (page)",
             "technician leads, 90 days (page)",
             "abandoned calls, 90 days (page)",
@@ -128,6 +129,9 @@ def test_it_generates_a_tiny_company_and_times_its_screens(capsys: pytest.Captur
         ):
             assert name in rows, f"{name!r} missing from:\n{out}"
             assert rows[name] > 0
+        # With today changed, the dashboard reads today from the raw rows: one statement
+        # more, after the one that marks the hour changed.
+        assert rows["dashboard, today changed (page)"] == rows["dashboard (page)"] + 2, out
         run.main(["--runs", "1", "--only", "SCORECARD, 365"])
         out = capsys.readouterr().out
         timed = [line for line in out.splitlines() if line.rsplit(None, 1)[-1].isdigit()]

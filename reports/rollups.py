@@ -91,7 +91,7 @@ def local_days(hour: str) -> set[date]:
     return {start.astimezone(tz).date(), (start + timedelta(minutes=59, seconds=59)).astimezone(tz).date()}
 
 
-def _runs(days: Iterable[date]) -> list[DateRange]:
+def runs(days: Iterable[date]) -> list[DateRange]:
     """Sorted days → ranges of consecutive days."""
     runs: list[DateRange] = []
     for day in sorted(set(days)):
@@ -146,7 +146,7 @@ def refresh() -> datetime | None:
         days: set[date] = set()
         for hour in {h for _, h in markers}:
             days |= local_days(hour)
-        for run in _runs(days):
+        for run in runs(days):
             write_range(run)
         ids = [i for i, _ in markers]
         for at in range(0, len(ids), DELETE_CHUNK):
@@ -236,6 +236,19 @@ def leads_by_day(date_range: DateRange) -> dict[date, dict[str, int]]:
         .annotate(**{t: Sum(t) for t in selectors.LEAD_TYPES})
         .order_by()
     }
+
+
+def unsettled_days(date_range: DateRange) -> set[date] | None:
+    """The days of the range whose rollups may be behind the raw rows (a change is
+    recorded in ``DirtyHour`` that no refresh has folded in yet), or None while the
+    rollups are not built. Every other day of the range reads the same from its
+    rollup rows as from the raw rows, without a refresh."""
+    if not _state().built:
+        return None
+    days: set[date] = set()
+    for hour in DirtyHour.objects.values_list("hour", flat=True).distinct():
+        days |= local_days(hour)
+    return {day for day in days if date_range.start <= day <= date_range.end}
 
 
 def setter_cells(date_range: DateRange) -> list[dict[str, Any]]:

@@ -550,6 +550,11 @@ def test_the_dashboard_reads_settled_days_from_the_rollups_and_changed_days_raw(
         per_day = dict(selectors.leads_per_day_unrefreshed(date_range=whole))
     assert [per_day[day(i)]["marketing"] for i in range(3)] == [7, 1, 1]
     assert DirtyHour.objects.exists()  # read, not folded in
+    # An hour early in the next UTC day is still this local day; a mark far away is not read.
+    DirtyHour.objects.create(hour=f"{day(3):%Y-%m-%d} 03")
+    DirtyHour.objects.create(hour=f"{day(40):%Y-%m-%d} 12")
+    assert rollups.unsettled_days(DateRange(day(2), day(2))) == {day(2)}
+    assert rollups.unsettled_days(whole) == {day(1), day(2)}
     # Until the rollups are built, all of it is read from the raw rows.
     RollupState.objects.filter(pk=1).update(built=False)
     assert rollups.unsettled_days(whole) is None

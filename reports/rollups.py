@@ -91,15 +91,23 @@ def local_days(hour: str) -> set[date]:
     return {start.astimezone(tz).date(), (start + timedelta(minutes=59, seconds=59)).astimezone(tz).date()}
 
 
+def _hours_days(hours: Iterable[str]) -> set[date]:
+    """The local days the marked UTC hours overlap."""
+    days: set[date] = set()
+    for hour in set(hours):
+        days |= local_days(hour)
+    return days
+
+
 def runs(days: Iterable[date]) -> list[DateRange]:
     """Sorted days → ranges of consecutive days."""
-    runs: list[DateRange] = []
+    found: list[DateRange] = []
     for day in sorted(set(days)):
-        if runs and runs[-1].end + timedelta(days=1) == day:
-            runs[-1] = DateRange(runs[-1].start, day)
+        if found and found[-1].end + timedelta(days=1) == day:
+            found[-1] = DateRange(found[-1].start, day)
         else:
-            runs.append(DateRange(day, day))
-    return runs
+            found.append(DateRange(day, day))
+    return found
 
 
 def write_range(date_range: DateRange) -> None:
@@ -143,10 +151,7 @@ def refresh() -> datetime | None:
             return None
         # Read after taking the lock: a refresh that ran meanwhile has removed what it did.
         markers = list(DirtyHour.objects.values_list("id", "hour"))
-        days: set[date] = set()
-        for hour in {h for _, h in markers}:
-            days |= local_days(hour)
-        for run in runs(days):
+        for run in runs(_hours_days(h for _, h in markers)):
             write_range(run)
         ids = [i for i, _ in markers]
         for at in range(0, len(ids), DELETE_CHUNK):
@@ -251,9 +256,7 @@ def unsettled_days(date_range: DateRange) -> set[date] | None:
     # in for a while (after a demo load, ~39,000), and the dashboard asks all day.
     first, last = date_range.start - timedelta(days=1), date_range.end + timedelta(days=1)
     marked = DirtyHour.objects.filter(hour__gte=f"{first:%Y-%m-%d} 00", hour__lte=f"{last:%Y-%m-%d} 23")
-    days: set[date] = set()
-    for hour in marked.values_list("hour", flat=True).distinct():
-        days |= local_days(hour)
+    days = _hours_days(marked.values_list("hour", flat=True).distinct())
     return {day for day in days if date_range.start <= day <= date_range.end}
 
 

@@ -698,6 +698,11 @@ def abandoned_calls_report(*, date_range: DateRange, raw: bool = False) -> Aband
 # --------------------------------------------------------------------------- leads per day
 
 
+def _every_day(date_range: DateRange, rows: dict[date, dict[str, int]]) -> list[tuple[date, dict[str, int]]]:
+    """Every day of the range with its count of each lead type (zeros included)."""
+    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
+
+
 def _leads_per_day(*, date_range: DateRange) -> list[tuple[date, dict[str, int]]]:
     """New leads per local day and type, every day of the range present (zeros included)."""
     rows = {
@@ -709,7 +714,7 @@ def _leads_per_day(*, date_range: DateRange) -> list[tuple[date, dict[str, int]]
         .annotate(**_lead_type_counts())
         .order_by()
     }
-    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
+    return _every_day(date_range, rows)
 
 
 def leads_per_day(*, date_range: DateRange, raw: bool = False) -> list[tuple[date, dict[str, int]]]:
@@ -719,7 +724,7 @@ def leads_per_day(*, date_range: DateRange, raw: bool = False) -> list[tuple[dat
     if raw or rollups.refresh() is None:
         return without_jit(_leads_per_day)(date_range=date_range)
     rows = rollups.leads_by_day(date_range)
-    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
+    return _every_day(date_range, rows)
 
 
 def leads_per_day_unrefreshed(*, date_range: DateRange) -> list[tuple[date, dict[str, int]]]:
@@ -736,7 +741,7 @@ def leads_per_day_unrefreshed(*, date_range: DateRange) -> list[tuple[date, dict
     for run in rollups.runs(unsettled):
         for day, counts in _leads_per_day(date_range=run):
             rows[day] = counts
-    return [(day, {t: rows.get(day, {}).get(t, 0) for t in LEAD_TYPES}) for day in date_range.each_day()]
+    return _every_day(date_range, rows)
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -808,8 +813,8 @@ def dashboard(*, today: date | None = None, chart_days: int = 14) -> Dashboard:
     week_q = ranges["week"].q()
     today_q = ranges["today"].q()
 
-    # One grouped query serves the chart and the week's figures: the week's days are
-    # among the chart's (or the chart's range is widened to hold them).
+    # One read of new leads per day serves the chart and the week's figures: the week's
+    # days are among the chart's (or the chart's range is widened to hold them).
     chart_start = today - timedelta(days=chart_days - 1)
     by_day = leads_per_day_unrefreshed(date_range=DateRange(min(chart_start, week_start), today))
     per_day = [(day, row) for day, row in by_day if day >= chart_start]

@@ -4,7 +4,6 @@ unreachable."""
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import threading
 from urllib.parse import urlsplit
@@ -17,6 +16,7 @@ from bookings.tests.factories import BookingFactory
 from calls.tests.factories import play_call
 from catalog.tests.factories import JobTypeFactory
 from conftest import make_employee
+from core.testing.browser import settle
 from customers.tests.factories import LocationFactory, PhoneFactory
 from jobs.tests.factories import book_job
 from leads.tests.factories import LeadFactory
@@ -55,12 +55,9 @@ class Watch:
         response = self.page.goto(path, timeout=30_000)
         assert response is not None and response.status == 200, (path, response and response.status)
         # What htmx loads after the page (hx-trigger="load") comes within a
-        # moment; a screen that polls (Calls, every 2 s) may never be idle on a
+        # moment; a screen that polls (Calls, every 2 s) may never be quiet on a
         # busy machine, so the wait is bounded and not itself a failure.
-        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-        with contextlib.suppress(PlaywrightTimeoutError):
-            self.page.wait_for_load_state("networkidle", timeout=10_000)
+        settle(self.page)
         found = [f"{path}: {v}" for v in self.page.evaluate("window.__csp || []")]
         return found + [f"{path}: {t}" for t in self.console] + [f"{path}: {e}" for e in self.errors]
 
@@ -85,6 +82,7 @@ def office(db):
     }
 
 
+@pytest.mark.heavy(20)
 def test_it_serves_every_screen_under_the_csp_without_a_violation(page, login, office):
     make_employee(Role.ADMIN, user__username="boss")
     watch = Watch(page)

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from accounts.models import Employee, Role
 from config.tests.screens import NOT_SCREENS, SCREENS, World, build_world, named_urls
+from core.testing.browser import settle
 
 AXE = Axe()
 PHONE = {"width": 390, "height": 844}
@@ -86,7 +87,7 @@ def test_it_audits_every_screen_and_fits_each_on_a_phone(page):
             sign_in(page, world, role)
         response = page.goto(screen.path(world))
         assert response is not None and response.status == 200, (screen.name, response and response.status)
-        page.wait_for_load_state("networkidle")
+        assert settle(page), f"{screen.name}: still loading after 10 s"
         look(page, screen.name, found)
         if screen.name == "job_detail":
             # The Create Lead flyout, open over the job.

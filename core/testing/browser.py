@@ -9,6 +9,8 @@ Every test that uses ``page`` is marked ``browser`` automatically, so
 from __future__ import annotations
 
 import os
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,12 +57,57 @@ def page(
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(10_000)
+    _TRAFFIC[pg] = _Traffic(pg)
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+class _Traffic:
+    """The requests a page has in flight, counted from Playwright's events, and
+    when that count last changed (the events arrive whenever the test calls into
+    Playwright, e.g. during ``page.wait_for_timeout``)."""
+
+    def __init__(self, page: Any) -> None:
+        self.in_flight = 0
+        self.changed = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, _request: Any) -> None:
+        self.in_flight += 1
+        self.changed = time.monotonic()
+
+    def _ended(self, _request: Any) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+        self.changed = time.monotonic()
+
+
+_TRAFFIC: weakref.WeakKeyDictionary[Any, _Traffic] = weakref.WeakKeyDictionary()
+# htmx marks an element while its request runs and while the answer is swapped in.
+_HTMX_BUSY = "document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null"
+
+
+def settle(page: Any, quiet_ms: int = 200, timeout: int = 10_000) -> bool:
+    """Wait until the page (from the ``page`` fixture) has had no request in
+    flight for ``quiet_ms`` and htmx is swapping nothing: what it loads after the
+    page (``hx-trigger="load"``) has arrived. Playwright's ``networkidle`` waits
+    for 500 ms of quiet after every page, most of a sweep's time over thirty
+    screens. False if it did not settle within ``timeout`` ms (a screen that
+    polls may be busy on a loaded machine); the caller decides whether that is a
+    failure."""
+    traffic = _TRAFFIC[page]
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(25)
+        quiet = (time.monotonic() - traffic.changed) * 1000
+        if traffic.in_flight == 0 and quiet >= quiet_ms and page.evaluate(_HTMX_BUSY):
+            return True
+    return False
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import ApiKey, Employee, Integration, Role
 from accounts.tests.factories import EmployeeFactory, IntegrationFactory
 
-pytest_plugins = ["core.testing.browser"]
+pytest_plugins = ["core.testing.browser", "core.testing.flush"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

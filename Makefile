@@ -112,8 +112,13 @@ chromium:
 	test -x "$(DEBIAN_CHROMIUM)"
 
 # pytest's exit code is make's: 1 for failures, 5 when no test ran; both fail.
+# Bytecode is written (__pycache__, ignored by git) even where the environment
+# says not to (PYTHONDONTWRITEBYTECODE): the suite starts dozens of Python
+# processes (test workers, servers, workers, commands), and without it each one
+# compiled all of Leadline's modules again, and pytest re-rewrote every test
+# module's asserts in each worker.
 test: $(DEV_STAMP) $(if $(findstring not browser,$(PYTEST_ARGS)),,chromium)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Every check runs, so one report shows all problems; any failure fails the target.
 lint: $(DEV_STAMP)

@@ -82,7 +82,6 @@ def office(db):
     }
 
 
-@pytest.mark.heavy(20)
 def test_it_serves_every_screen_under_the_csp_without_a_violation(page, login, office):
     make_employee(Role.ADMIN, user__username="boss")
     watch = Watch(page)

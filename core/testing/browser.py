@@ -88,8 +88,8 @@ class _Traffic:
 
 
 _TRAFFIC: weakref.WeakKeyDictionary[Any, _Traffic] = weakref.WeakKeyDictionary()
-# htmx marks an element while its request runs and while the answer is swapped in.
-_HTMX_BUSY = "document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null"
+# True when no element carries the classes htmx sets while a request runs and its answer is swapped in.
+_HTMX_QUIET = "document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null"
 
 
 def settle(page: Any, quiet_ms: int = 200, timeout: int = 10_000) -> bool:
@@ -105,7 +105,7 @@ def settle(page: Any, quiet_ms: int = 200, timeout: int = 10_000) -> bool:
     while time.monotonic() < deadline:
         page.wait_for_timeout(25)
         quiet = (time.monotonic() - traffic.changed) * 1000
-        if traffic.in_flight == 0 and quiet >= quiet_ms and page.evaluate(_HTMX_BUSY):
+        if traffic.in_flight == 0 and quiet >= quiet_ms and page.evaluate(_HTMX_QUIET):
             return True
     return False
 

@@ -12,7 +12,11 @@ from django.test import Client
 from accounts.models import ApiKey, Employee, Integration, Role
 from accounts.tests.factories import EmployeeFactory, IntegrationFactory
 
-pytest_plugins = ["core.testing.browser", "core.testing.flush"]
+pytest_plugins = [
+    "core.testing.browser",
+    "core.testing.flush",
+    "core.testing.live_server",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,6 +16,7 @@ pytest_plugins = [
     "core.testing.browser",
     "core.testing.flush",
     "core.testing.live_server",
+    "core.testing.watchdog",
 ]
 
 
